@@ -8,13 +8,14 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
+import scipy.sparse as sp
 from scikeras.utils.random_state import tensorflow_random_state
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import ClassifierTags
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 __all__ = ["FashionMLP"]
 
@@ -256,6 +257,7 @@ class FashionMLP(KerasClassifier):
             The fitted estimator.
         """
         self._validate_params()
+        y = column_or_1d(y, warn=True)
         return super().fit(X, y, sample_weight=sample_weight, **kwargs)
 
     def partial_fit(self, X, y, sample_weight=None, **kwargs):
@@ -281,7 +283,25 @@ class FashionMLP(KerasClassifier):
             The estimator.
         """
         self._validate_params()
+        y = column_or_1d(y, warn=True)
         return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
+
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if X is not None:
+            if sp.issparse(X):
+                raise TypeError(
+                    f"{type(self).__name__} does not accept sparse input; "
+                    "convert it with X.toarray()."
+                )
+            n_features_in = getattr(self, "n_features_in_", None)
+            shape = getattr(X, "shape", None)
+            if not reset and n_features_in is not None and shape is not None and len(shape) == 2:
+                if shape[1] != n_features_in:
+                    raise ValueError(
+                        f"X has {shape[1]} features, but {type(self).__name__} is expecting "
+                        f"{n_features_in} features as input."
+                    )
+        return super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
 
     def _keras_build_fn(self):
         seed = self._random_state

@@ -82,22 +82,20 @@ class PixelScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             X = np.asarray(X)
             if X.ndim == 3:
                 X = X.reshape(X.shape[0], -1)
-        if getattr(X, "dtype", None) is not None and X.dtype.kind in "OUSV":
-            raise ValueError(
-                f"PixelScaler expects numeric pixel values; got an array of dtype {X.dtype}."
-            )
         X = validate_data(self, X, reset=reset, dtype="numeric", ensure_all_finite=True)
         if X.size:
             low, high = X.min(), X.max()
             if low < 0 or high > 255:
+                # "Negative values in data" is scikit-learn's wording for positive-only input.
+                what = "Negative values in data" if low < 0 else "Values above 255 in data"
                 raise ValueError(
-                    "PixelScaler expects pixel values in [0, 255]; got values from "
-                    f"{low} to {high}."
+                    f"{what} passed to PixelScaler: pixel values must be in [0, 255], "
+                    f"got values from {low} to {high}."
                 )
         return X
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = True
-        tags.requires_fit = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
