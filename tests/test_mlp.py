@@ -381,3 +381,16 @@ def test_pipeline_learns_real_fashion_mnist_quickly():
     accuracy = pipe.score(X_test, y_test)
     assert 0.78 < accuracy < 0.90
     assert len(pipe[-1].history_["val_accuracy"]) == 5
+
+
+def test_make_fashion_pipeline_scales_then_classifies_with_the_given_parameters():
+    from skfmnist import PixelScaler
+
+    pipe = make_fashion_pipeline(epochs=7, dropout=0.0)
+    assert [name for name, _ in pipe.steps] == ["scale", "mlp"]
+    assert isinstance(pipe.named_steps["scale"], PixelScaler)
+    assert isinstance(pipe.named_steps["mlp"], FashionMLP)
+    assert pipe.named_steps["mlp"].get_params()["epochs"] == 7
+    assert pipe.get_params()["mlp__dropout"] == 0.0
+    with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
+        make_fashion_pipeline(epoch=7)
