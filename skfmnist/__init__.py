@@ -17,6 +17,17 @@ _LAZY = {
     "PixelScaler": "._scaler",
     "FashionMLP": "._mlp",
     "make_fashion_pipeline": "._pipeline",
+    "neuron_health": "._health",
+    "neuron_health_scorer": "._health",
+    "wilson_interval": "._stats",
+    "per_class_accuracy": "._stats",
+    "plot_sample_images": "._plots",
+    "plot_training_history": "._plots",
+    "plot_activation_distribution": "._plots",
+    "plot_per_class_accuracy": "._plots",
+    "plot_confusion_matrix": "._plots",
+    "save_model": "._persist",
+    "load_model": "._persist",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
