@@ -1,0 +1,397 @@
+"""Tune the Fashion-MNIST pipeline with Optuna: ``python -m skfmnist.tune``.
+
+Runs ``--n-trials`` trials of a study on a stratified ``--train-size`` subset of the
+Fashion-MNIST training set, prints one line per finished trial and the best trial at the
+end, and writes the best parameters as JSON (``--output``).
+
+The study lives in ``--storage``: by default the journal file ``skfmnist-tune.journal`` in
+the working directory, which several processes on this machine can share; with
+``sqlite:///tune.db`` an SQLite database; with ``postgresql://user:password@host/db`` a
+PostgreSQL database that workers on many machines share. Running the command again
+resumes the study, and every worker is the same command pointed at the same storage and
+study name. A storage password is never printed, logged or written.
+
+Examples
+--------
+::
+
+    uv run python -m skfmnist.tune --n-trials 20 --train-size 10000 --epochs 20
+    uv run python -m skfmnist.tune --storage postgresql://tuner:secret@db.lan/skfmnist
+"""
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from urllib.parse import unquote
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_STORAGE = "skfmnist-tune.journal"
+DEFAULT_OUTPUT = "best_params.json"
+_MASK = "***"
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _seed(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
+    return value
+
+
+def build_parser():
+    """Return the argument parser of ``python -m skfmnist.tune``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m skfmnist.tune",
+        description=(
+            "Tune the Fashion-MNIST MLP with Optuna. Run the same command in several "
+            "processes or on several machines, with the same --storage and --study-name, "
+            "to share one study; run it again to resume."
+        ),
+    )
+    parser.add_argument(
+        "--n-trials",
+        type=_positive_int,
+        default=20,
+        help="trials this worker runs (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--storage",
+        default=DEFAULT_STORAGE,
+        help=(
+            "journal file path, sqlite:///file.db or postgresql://user:password@host/db "
+            "(default: %(default)s in the working directory)"
+        ),
+    )
+    parser.add_argument(
+        "--study-name", default="skfmnist", help="name of the study (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--train-size",
+        type=_positive_int,
+        default=10000,
+        help="training images, a stratified subset of the 60,000 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--epochs", type=_positive_int, default=20, help="epochs per trial (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=None,
+        help="seconds after which this worker starts no new trial (default: none)",
+    )
+    parser.add_argument(
+        "--random-state",
+        type=_seed,
+        default=0,
+        help=(
+            "seed of the training subset, the models and the sampler; workers of one study "
+            "must share it (default: %(default)s)"
+        ),
+    )
+    parser.add_argument(
+        "--neuron-health",
+        action="store_true",
+        help="also maximise the fraction of live hidden units (multi-objective, not pruned)",
+    )
+    parser.add_argument(
+        "--output",
+        default=DEFAULT_OUTPUT,
+        help="JSON file for the best parameters (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--data-home", default=None, help="directory of the Fashion-MNIST files (default: auto)"
+    )
+    return parser
+
+
+def _url_secrets(storage):
+    """The password of a storage URL, in every spelling it may be printed in."""
+    if "://" not in storage:
+        return set()
+    secrets = set()
+    rest = storage.split("://", 1)[1]
+    if "@" in rest:
+        userinfo = rest.rsplit("@", 1)[0]
+        if ":" in userinfo:
+            raw = userinfo.split(":", 1)[1]
+            secrets.update({raw, unquote(raw)})
+    with contextlib.suppress(Exception):
+        from sqlalchemy.engine import make_url
+
+        password = make_url(storage).password
+        if password:
+            secrets.add(str(password))
+    return {secret for secret in secrets if secret}
+
+
+def _redact(text, secrets):
+    # Longest first, so that a password that contains another spelling of itself goes whole.
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, _MASK)
+    return text
+
+
+def mask_url(storage):
+    """Return ``storage`` with the password of a database URL replaced by ``***``.
+
+    Parameters
+    ----------
+    storage : str
+        A database URL or a file path.
+
+    Returns
+    -------
+    shown : str
+        The text to print.
+
+    Examples
+    --------
+    >>> from skfmnist.tune import mask_url
+    >>> mask_url("postgresql://tuner:s3cret@db.lan:5432/skfmnist")
+    'postgresql://tuner:***@db.lan:5432/skfmnist'
+    """
+    if "://" not in storage:
+        return storage
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(storage).render_as_string(hide_password=True)
+    except Exception:
+        return _redact(storage, _url_secrets(storage))
+
+
+class _RedactingFormatter(logging.Formatter):
+    """Log formatter that masks secrets anywhere in a record, tracebacks included."""
+
+    def __init__(self, secrets):
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+        self.secrets = secrets
+
+    def format(self, record):
+        return _redact(super().format(record), self.secrets)
+
+
+@contextlib.contextmanager
+def _redacted_logging(secrets):
+    """Route Optuna's, Python's and warnings' log records through a redacting handler.
+
+    Optuna and SQLAlchemy messages may quote a storage URL; everything they log reaches
+    stderr only through this handler. The previous state is restored on exit, so that
+    ``main`` can be called in a running process (tests, notebooks).
+    """
+    import optuna
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_RedactingFormatter(secrets))
+    root = logging.getLogger()
+    tf_logger = logging.getLogger("tensorflow")
+    saved = (root.level, tf_logger.level, optuna.logging.get_verbosity())
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    # Keras logs a retracing warning per trial: every trial builds a new model on purpose.
+    tf_logger.setLevel(logging.ERROR)
+    # Our per-trial lines replace Optuna's INFO lines; its warnings still come through.
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.disable_default_handler()
+    optuna.logging.enable_propagation()
+    logging.captureWarnings(True)
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+        optuna.logging.disable_propagation()
+        optuna.logging.enable_default_handler()
+        optuna.logging.set_verbosity(saved[2])
+        tf_logger.setLevel(saved[1])
+        root.setLevel(saved[0])
+        root.removeHandler(handler)
+
+
+def _format_value(value):
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _format_params(params):
+    return " ".join(f"{name}={_format_value(value)}" for name, value in params.items())
+
+
+def _trial_line(trial):
+    """One line per finished trial: number, state, value(s), seconds, parameters."""
+    seconds = trial.duration.total_seconds() if trial.duration is not None else float("nan")
+    if trial.state.name == "FAIL":
+        outcome = trial.user_attrs.get("fail_reason", "failed")
+    elif trial.values is None:
+        outcome = "value -"
+    else:
+        outcome = "value " + "/".join(f"{v:.4f}" for v in trial.values)
+        if trial.state.name == "PRUNED" and trial.intermediate_values:
+            outcome += f" at epoch {max(trial.intermediate_values) + 1}"
+    return (
+        f"trial {trial.number:4d}  {trial.state.name:<8}  {outcome}  {seconds:6.1f} s  "
+        f"{_format_params(trial.params)}"
+    )
+
+
+def _print_trial(study, trial):
+    print(_trial_line(trial), flush=True)
+
+
+def _table(headers, rows):
+    """Plain-text table: a header, a rule, left-aligned columns."""
+    cells = [headers] + [[_format_value(c) for c in row] for row in rows]
+    widths = [max(len(str(row[i])) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _trial_record(trial):
+    return {
+        "number": trial.number,
+        "values": trial.values,
+        "params": trial.params,
+        "mlp_params": trial.user_attrs.get("mlp_params", trial.params),
+        "seconds": trial.duration.total_seconds(),
+    }
+
+
+def _summarize(study, objectives, storage):
+    """Return the JSON-ready summary of a study: counts, best trial or Pareto front."""
+    from optuna.trial import TrialState
+
+    counts = {state.name: 0 for state in TrialState}
+    for trial in study.trials:
+        counts[trial.state.name] += 1
+    summary = {
+        "study_name": study.study_name,
+        "storage": mask_url(storage),
+        "objectives": list(objectives),
+        "n_trials": counts,
+    }
+    complete = counts["COMPLETE"] > 0
+    if len(objectives) == 1:
+        best = study.best_trial if complete else None
+        summary["best_trial"] = _trial_record(best) if best else None
+        summary["best_params"] = best.params if best else None
+    else:
+        summary["pareto_front"] = [_trial_record(t) for t in study.best_trials]
+    return summary
+
+
+def _summary_table(summary):
+    objectives = summary["objectives"]
+    if "best_trial" in summary:
+        best = summary["best_trial"]
+        rows = [("trial", best["number"]), ("validation accuracy", best["values"][0])]
+        rows += list(best["mlp_params"].items())
+        rows.append(("seconds", best["seconds"]))
+        return _table(["best trial", "value"], rows)
+    front = summary["pareto_front"]
+    names = list(front[0]["params"]) if front else []
+    rows = [[t["number"], *t["values"], *(t["params"][n] for n in names)] for t in front]
+    return _table(["trial", *objectives, *names], rows)
+
+
+def _write_json(path, data):
+    """Write ``data`` to ``path`` atomically: readers see the old file or the new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Not mkstemp: its file is private (0600); this one gets the umask's permissions.
+    # The name is unique per process, and a process writes its output once.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with open(tmp, "w") as file:
+            json.dump(data, file, indent=2)
+            file.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _training_subset(train_size, random_state, data_home):
+    from sklearn.model_selection import train_test_split
+
+    from ._data import fetch_fashion_mnist
+
+    X, y = fetch_fashion_mnist(subset="train", data_home=data_home, return_X_y=True)
+    if train_size >= len(y):
+        return X, y
+    X, _, y, _ = train_test_split(
+        X, y, train_size=train_size, stratify=y, random_state=random_state
+    )
+    return X, y
+
+
+def _run(args):
+    from .tuning import make_storage, tune
+
+    objectives = ("accuracy", "neuron_health") if args.neuron_health else ("accuracy",)
+    shown = mask_url(args.storage)
+    # Before the data: a wrong URL or an unreachable server fails at once.
+    storage = make_storage(args.storage)
+    X, y = _training_subset(args.train_size, args.random_state, args.data_home)
+    print(
+        f"study {args.study_name!r} in {shown}: {args.n_trials} trials on {len(y)} images, "
+        f"{args.epochs} epochs each, objectives {', '.join(objectives)}",
+        flush=True,
+    )
+    study = tune(
+        X,
+        y,
+        n_trials=args.n_trials,
+        timeout=args.timeout,
+        storage=storage,
+        study_name=args.study_name,
+        params={"epochs": args.epochs},
+        objectives=objectives,
+        random_state=args.random_state,
+        callbacks=[_print_trial],
+    )
+    summary = _summarize(study, objectives, args.storage)
+    counts = ", ".join(f"{n} {state.lower()}" for state, n in summary["n_trials"].items() if n)
+    print(f"\nstudy {study.study_name!r}: {counts}")
+    _write_json(args.output, summary)
+    if not (summary.get("best_trial") or summary.get("pareto_front")):
+        logger.error("No trial of study %r has completed; nothing to report.", args.study_name)
+        return 1
+    print(_summary_table(summary))
+    print(f"wrote {args.output}")
+    return 0
+
+
+def main(argv=None):
+    """Run the command; return its exit status (0 success, 1 failure, 2 usage error)."""
+    args = build_parser().parse_args(argv)
+    # TensorFlow's C++ start-up chatter is noise on a command line; a user's setting wins.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with _redacted_logging(_url_secrets(args.storage)):
+        try:
+            return _run(args)
+        except Exception:
+            # Through the redacting handler: the exception's text may quote the URL.
+            logger.exception("python -m skfmnist.tune failed")
+            return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
