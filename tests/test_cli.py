@@ -1,0 +1,508 @@
+"""Tests for the command line (skfmnist._cli) and the image conversion of ``predict``.
+
+Fast tests run ``main([...])`` in-process on small synthetic Fashion-MNIST files (with a
+matching checksum table), plus ``python -m skfmnist predict`` in a subprocess. Tests
+marked slow run the real command on the real data.
+"""
+
+import gzip
+import hashlib
+import http.server
+import json
+import logging
+import os
+import re
+import signal
+import struct
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from skfmnist import CLASS_NAMES, _data, fetch_fashion_mnist, load_model, neuron_health, save_model
+from skfmnist._cli import main
+from skfmnist._images import ImageFileError, load_image
+from skfmnist._pipeline import make_fashion_pipeline
+
+OUTPUT_FILES = [
+    "activation_distribution.png",
+    "confusion_matrix.png",
+    "fashion_mnist_samples_normalized.png",
+    "fashion_mnist_samples_raw.png",
+    "metrics.json",
+    "model.skfmnist",
+    "per_category_accuracy.png",
+    "training_history.png",
+]
+
+
+@pytest.fixture(autouse=True)
+def restore_tensorflow_settings(monkeypatch):
+    """main() sets the TF log level for its process; keep the test process as it was."""
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    yield
+    logger.setLevel(level)
+
+
+# --- synthetic Fashion-MNIST files -------------------------------------------------------
+
+
+def _synthetic_split(n, seed):
+    """Images whose class c has bright rows 2c..2c+3 over faint noise, labels 0..9 cycled."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 10
+    images = rng.integers(0, 40, (n, 28, 28), dtype=np.uint8)
+    for image, label in zip(images, labels, strict=True):
+        image[2 * label + 4 : 2 * label + 8, 4:24] = 220
+    return images, labels
+
+
+TRAIN_IMAGES, TRAIN_LABELS = _synthetic_split(300, seed=0)
+TEST_IMAGES, TEST_LABELS = _synthetic_split(100, seed=1)
+
+
+def _idx(magic, array):
+    return struct.pack(f">{1 + array.ndim}I", magic, *array.shape) + array.tobytes()
+
+
+RAW_FILES = {
+    "train-images-idx3-ubyte.gz": _idx(2051, TRAIN_IMAGES),
+    "train-labels-idx1-ubyte.gz": _idx(2049, TRAIN_LABELS.astype(np.uint8)),
+    "t10k-images-idx3-ubyte.gz": _idx(2051, TEST_IMAGES),
+    "t10k-labels-idx1-ubyte.gz": _idx(2049, TEST_LABELS.astype(np.uint8)),
+}
+
+
+@pytest.fixture
+def data_home(tmp_path, monkeypatch):
+    """A folder with the synthetic files, accepted by the fetcher's checksum table."""
+    home = tmp_path / "data"
+    home.mkdir()
+    for name, raw in RAW_FILES.items():
+        (home / name).write_bytes(gzip.compress(raw, mtime=0))
+    checksums = {name: hashlib.sha256(raw).hexdigest() for name, raw in RAW_FILES.items()}
+    monkeypatch.setattr(_data, "CHECKSUMS", checksums)
+    return home
+
+
+def _run(capsys, *argv):
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+# --- the main job, fast ------------------------------------------------------------------
+
+
+def test_main_job_writes_every_output_consistently(tmp_path, data_home, capsys):
+    out_dir = tmp_path / "out"
+    status, out, err = _run(capsys, "--epochs", 2, "--data-home", data_home, "--out", out_dir)
+    assert (status, err) == (0, "")
+    assert sorted(p.name for p in out_dir.iterdir()) == OUTPUT_FILES
+
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["train_size"] == 300 and metrics["test_size"] == 100
+    assert metrics["random_state"] == 0
+    assert metrics["epochs_run"] == 2
+    history = metrics["history"]
+    assert metrics["best_epoch"] == 1 + int(np.argmax(history["val_accuracy"]))
+    assert metrics["best_val_accuracy"] == history["val_accuracy"][metrics["best_epoch"] - 1]
+    assert metrics["parameters"]["epochs"] == 2 and metrics["parameters"]["hidden_units"] == 256
+    assert metrics["cv"] is None
+    assert metrics["files"] == [
+        "fashion_mnist_samples_raw.png",
+        "fashion_mnist_samples_normalized.png",
+        "training_history.png",
+        "activation_distribution.png",
+        "per_category_accuracy.png",
+        "confusion_matrix.png",
+        "model.skfmnist",
+        "metrics.json",
+    ]
+    assert set(metrics["versions"]) == {
+        "skfmnist",
+        "tensorflow",
+        "keras",
+        "scikeras",
+        "scikit-learn",
+        "numpy",
+        "matplotlib",
+        "pillow",
+        "python",
+    }
+    assert metrics["machine"]["cpu_count"] == os.cpu_count()
+
+    rows = metrics["per_class"]
+    assert [r["class"] for r in rows] == list(CLASS_NAMES)
+    assert [r["total"] for r in rows] == [10] * 10
+    assert metrics["test_accuracy"] == sum(r["correct"] for r in rows) / 100
+
+    # The saved model reproduces the reported figures exactly.
+    model = load_model(out_dir / "model.skfmnist")
+    predicted = model.predict(TEST_IMAGES.reshape(100, -1))
+    assert [int(np.sum(predicted[TEST_LABELS == c] == c)) for c in range(10)] == [
+        r["correct"] for r in rows
+    ]
+    health = neuron_health(model, TRAIN_IMAGES.reshape(300, -1))
+    assert metrics["dead_neuron_count"] == health.n_dead
+    assert metrics["dead_neuron_fraction"] == health.dead_fraction
+    assert metrics["dead_neuron_threshold"] == 1e-4
+
+    lines = out.splitlines()
+    assert lines[0].startswith("skfmnist ") and lines[0].endswith(
+        "training on 300 Fashion-MNIST images, testing on 100 (random_state=0)."
+    )
+    epoch_lines = [line for line in lines if line.startswith("epoch ")]
+    assert len(epoch_lines) == 2
+    assert re.fullmatch(
+        r"epoch 1/2  loss \d\.\d{4}  acc \d\.\d{4}  val_loss \d\.\d{4}  val_acc \d\.\d{4}  "
+        r"lr 1\.0e-03  \d+\.\ds",
+        epoch_lines[0],
+    )
+    assert f"  test accuracy               {metrics['test_accuracy']:.4f}" in lines
+    assert "  class        correct  total  accuracy       95% CI" in lines
+    assert f'Reload the model: skfmnist.load_model("{out_dir.as_posix()}/model.skfmnist")' in lines
+
+
+def test_cross_validation_and_train_size_are_reported(tmp_path, data_home, capsys):
+    out_dir = tmp_path / "out"
+    status, out, err = _run(
+        capsys,
+        # Folds of 100 images: the smallest whose 10% validation split covers 10 classes.
+        *("--epochs", 1, "--train-size", 200, "--cv", 2, "--random-state", 3),
+        *("--data-home", data_home, "--out", out_dir),
+    )
+    assert (status, err) == (0, "")
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["train_size"] == 200 and metrics["random_state"] == 3
+    cv = metrics["cv"]
+    assert cv["folds"] == 2 and len(cv["fit_seconds"]) == 2
+    for name in ("accuracy", "neuron_health"):
+        folds = cv[name]["per_fold"]
+        assert len(folds) == 2 and all(0 <= value <= 1 for value in folds)
+        assert cv[name]["mean"] == pytest.approx(np.mean(folds))
+        assert cv[name]["std"] == pytest.approx(np.std(folds))
+    assert "Cross-validation fold 1/2" in out and "Cross-validation fold 2/2" in out
+    accuracy = cv["accuracy"]
+    expected = f"  cv accuracy (2 folds)       {accuracy['mean']:.4f} +- {accuracy['std']:.4f}"
+    assert expected in out.splitlines()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--epochs", "0"], "argument --epochs: must be a positive integer, got '0'"),
+        (["--cv", "1"], "argument --cv: needs an integer of at least 2 folds, got '1'"),
+        (["--train-size", "many"], "argument --train-size: must be a positive integer, got 'many'"),
+        (
+            ["frobnicate"],
+            "argument {predict}: invalid choice: 'frobnicate' (choose from 'predict')",
+        ),
+        (["predict", "a.png"], "the following arguments are required: --model"),
+    ],
+)
+def test_usage_errors_exit_2_with_argparse_messages(capsys, argv, message):
+    status, out, err = _run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert err.startswith("usage: skfmnist")
+    assert err.splitlines()[-1].endswith(f"error: {message}")
+
+
+@pytest.mark.parametrize(
+    "size, message",
+    [
+        (301, "skfmnist: error: --train-size 301 exceeds the 300 training images.\n"),
+        (
+            9,
+            "skfmnist: error: --train-size 9 is below the number of classes (10); a "
+            "stratified subset needs at least one image per class.\n",
+        ),
+        (
+            299,
+            "skfmnist: error: --train-size 299: The test_size = 1 should be greater or equal "
+            "to the number of classes = 10\n",
+        ),
+    ],
+)
+def test_train_size_outside_the_data_exits_2(tmp_path, data_home, capsys, size, message):
+    argv = ["--train-size", size, "--data-home", data_home, "--out", tmp_path / "out"]
+    status, out, err = _run(capsys, *argv)
+    assert (status, out, err) == (2, "", message)
+
+
+def test_help_mentions_predict(capsys):
+    status, out, _ = _run(capsys, "--help")
+    assert status == 0
+    assert "To classify your own images with a saved model: skfmnist predict --help" in out
+    assert "--train-size N" in out and "--cv K" in out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+def test_failed_download_exits_1_and_leaves_earlier_results_intact(tmp_path, monkeypatch, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    handler = lambda *args, **kwargs: _QuietHandler(*args, directory=str(empty), **kwargs)  # noqa: E731
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01})
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_port}/"
+        monkeypatch.setenv(_data.DATA_URL_ENV, url)
+        monkeypatch.setenv("no_proxy", "127.0.0.1")
+        out_dir = tmp_path / "out"
+        out_dir.mkdir()
+        (out_dir / "metrics.json").write_text('{"earlier": true}')
+        status, out, err = _run(capsys, "--data-home", tmp_path / "home", "--out", out_dir)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+    assert (status, out) == (1, "")
+    assert err == (
+        "skfmnist: error: cannot load Fashion-MNIST: Could not download Fashion-MNIST from "
+        f"{url}train-images-idx3-ubyte.gz: HTTP Error 404: File not found\n"
+    )
+    assert sorted(p.name for p in out_dir.iterdir()) == ["metrics.json"]
+    assert (out_dir / "metrics.json").read_text() == '{"earlier": true}'
+
+
+# --- image conversion --------------------------------------------------------------------
+
+
+def test_light_background_photo_is_inverted_trimmed_padded_and_resized(tmp_path):
+    photo = Image.new("RGB", (300, 150), "white")
+    photo.paste((0, 0, 0), (100, 50, 200, 100))  # a 100x50 dark article
+    photo.save(tmp_path / "photo.png")
+    image = load_image(tmp_path / "photo.png")
+    assert image.shape == (28, 28) and image.dtype == np.uint8
+    # Trimmed to 100x50, padded to 100x100, resized: the article fills rows 7 to 20.
+    assert np.all(image[8:20, 1:27] == 255)
+    assert np.all(image[:6] == 0) and np.all(image[22:] == 0)
+
+
+def test_jpeg_of_the_same_photo_converts_alike(tmp_path):
+    photo = Image.new("RGB", (300, 150), "white")
+    photo.paste((0, 0, 0), (100, 50, 200, 100))
+    photo.save(tmp_path / "photo.jpg", quality=90)
+    image = load_image(tmp_path / "photo.jpg").astype(int)
+    assert image[9:19, 2:26].min() >= 240
+    assert image[:5].max() <= 15 and image[23:].max() <= 15
+
+
+def test_dark_background_image_is_not_inverted(tmp_path):
+    grey = Image.new("L", (80, 60), 0)
+    grey.paste(200, (30, 20, 50, 30))  # a 20x10 article of grey level 200
+    grey.save(tmp_path / "dark.png")
+    image = load_image(tmp_path / "dark.png")
+    assert np.all(image[8:20, 1:27] == 200)
+    assert np.all(image[:6] == 0) and np.all(image[22:] == 0)
+
+
+def test_transparent_background_counts_as_white(tmp_path):
+    rgba = Image.new("RGBA", (50, 50), (0, 0, 0, 0))  # transparent "black"
+    rgba.paste((40, 40, 40, 255), (10, 10, 40, 40))
+    rgba.save(tmp_path / "cutout.png")
+    image = load_image(tmp_path / "cutout.png")
+    assert np.all(image[2:26, 2:26] == 215)  # 255 - 40, filling the frame once trimmed
+
+
+def test_blank_image_becomes_black(tmp_path):
+    Image.new("L", (40, 40), 250).save(tmp_path / "blank.png")
+    assert np.all(load_image(tmp_path / "blank.png") == 5)
+
+
+def test_file_that_is_not_an_image_is_reported(tmp_path):
+    path = tmp_path / "notes.png"
+    path.write_text("not a picture")
+    with pytest.raises(
+        ImageFileError,
+        match=f"^'{path}' is not an image file Pillow can read: cannot identify image file",
+    ):
+        load_image(path)
+    with pytest.raises(FileNotFoundError, match="^No image file at '.*missing.png'.$"):
+        load_image(tmp_path / "missing.png")
+
+
+# --- predict -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory):
+    pipe = make_fashion_pipeline(hidden_units=16, epochs=5, learning_rate=1e-2, random_state=0)
+    pipe.fit(TRAIN_IMAGES.reshape(300, -1), TRAIN_LABELS)
+    return save_model(pipe, tmp_path_factory.mktemp("model") / "model.skfmnist")
+
+
+@pytest.fixture
+def images(tmp_path):
+    """A test image enlarged as a dark-background PNG, and inverted as a white JPEG."""
+    png = tmp_path / "shirt.png"
+    Image.fromarray(TEST_IMAGES[3]).resize((84, 84), Image.Resampling.NEAREST).save(png)
+    jpeg = tmp_path / "inverted.jpg"
+    Image.fromarray(255 - TEST_IMAGES[7]).convert("RGB").save(jpeg, quality=95)
+    return [png, jpeg]
+
+
+def _expected_predictions(model_path, paths):
+    model = load_model(model_path)
+    lines = []
+    for path in paths:
+        proba = model.predict_proba(load_image(path).reshape(1, -1)).ravel()
+        lines.append(str(path))
+        for rank, label in enumerate(np.argsort(-proba, kind="stable")[:3], start=1):
+            lines.append(f"  {rank}. {CLASS_NAMES[label]:<11}  {proba[label]:6.1%}")
+    return "\n".join(lines) + "\n"
+
+
+def test_predict_prints_the_top_3_classes_per_image(model_path, images, capsys):
+    status, out, err = _run(capsys, "predict", "--model", model_path, *images)
+    assert (status, err) == (0, "")
+    assert out == _expected_predictions(model_path, images)
+    lines = out.splitlines()
+    assert len(lines) == 8 and lines[0] == str(images[0])
+    assert re.fullmatch(r"  1\. [A-Za-z/ -]{11}  [ \d]{2}\d\.\d%", lines[1])
+
+
+def test_predict_top_option_and_integer_class_names(model_path, images, capsys):
+    status, out, _ = _run(capsys, "predict", "--model", model_path, "--top", 20, images[0])
+    assert status == 0
+    lines = out.splitlines()[1:]
+    assert [line[:6] for line in lines] == [f"  {rank:>2}. " for rank in range(1, 11)]
+    names = [line[6:17].rstrip() for line in lines]
+    assert sorted(names) == sorted(CLASS_NAMES)  # capped at the 10 classes
+
+
+def test_predict_reports_bad_images_and_still_classifies_the_others(
+    tmp_path, model_path, images, capsys
+):
+    text = tmp_path / "notes.png"
+    text.write_text("not a picture")
+    missing = tmp_path / "missing.png"
+    status, out, err = _run(capsys, "predict", "--model", model_path, text, images[0], missing)
+    assert status == 1
+    assert err == (
+        f"skfmnist predict: error: '{text}' is not an image file Pillow can read: "
+        f"cannot identify image file '{text}'\n"
+        f"skfmnist predict: error: No image file at '{missing}'.\n"
+    )
+    assert out == _expected_predictions(model_path, images[:1])
+
+
+def test_predict_with_a_missing_or_corrupt_model_exits_1(tmp_path, images, capsys):
+    missing = tmp_path / "none.skfmnist"
+    status, out, err = _run(capsys, "predict", "--model", missing, images[0])
+    assert (status, out) == (1, "")
+    assert err == (
+        f"skfmnist predict: error: cannot load the model: No skfmnist model file at '{missing}'.\n"
+    )
+    corrupt = tmp_path / "corrupt.skfmnist"
+    corrupt.write_bytes(b"garbage")
+    status, out, err = _run(capsys, "predict", "--model", corrupt, images[0])
+    assert (status, out) == (1, "")
+    assert err.startswith(
+        f"skfmnist predict: error: cannot load the model: '{corrupt}' is not a valid skfmnist "
+        "model file"
+    )
+
+
+def _quiet_env():
+    """The environment without a TF log level: the command must be quiet by itself."""
+    env = dict(os.environ)
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    return env
+
+
+def test_python_m_skfmnist_predict_output_is_clean(model_path, images):
+    result = subprocess.run(
+        [sys.executable, "-m", "skfmnist", "predict", "--model", model_path, *images],
+        capture_output=True,
+        text=True,
+        env=_quiet_env(),
+        timeout=300,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == _expected_predictions(model_path, images)
+
+
+def test_module_runs_as_console_script_entry_point():
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "skfmnist"]
+    assert script.value == "skfmnist.__main__:main"
+    assert script.load() is main
+    assert Path(sys.executable).parent.joinpath("skfmnist").exists()
+
+
+# --- the real command on the real data ---------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_main_job_on_the_full_data(tmp_path):
+    out_dir = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "skfmnist", "--epochs", "3", "--out", str(out_dir)],
+        capture_output=True,
+        text=True,
+        env=_quiet_env(),
+        timeout=900,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert sorted(p.name for p in out_dir.iterdir()) == OUTPUT_FILES
+    assert all((out_dir / name).stat().st_size > 1000 for name in OUTPUT_FILES)
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["train_size"] == 60_000 and metrics["test_size"] == 10_000
+    assert metrics["epochs_run"] == 3
+    assert metrics["test_accuracy"] > 0.80
+    rows = metrics["per_class"]
+    assert [r["class"] for r in rows] == list(CLASS_NAMES)
+    assert [r["total"] for r in rows] == [1000] * 10
+    assert all(r["ci_low"] < r["accuracy"] < r["ci_high"] for r in rows)
+    assert metrics["dead_neuron_count"] == round(metrics["dead_neuron_fraction"] * 256)
+    assert len([line for line in result.stdout.splitlines() if line.startswith("epoch ")]) == 3
+
+    X_test, y_test = fetch_fashion_mnist(subset="test", return_X_y=True)
+    predicted = load_model(out_dir / "model.skfmnist").predict(X_test)
+    assert [int(np.sum(predicted[y_test == c] == c)) for c in range(10)] == [
+        r["correct"] for r in rows
+    ]
+    assert metrics["test_accuracy"] == float(np.mean(predicted == y_test))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_interrupted_run_leaves_earlier_results_intact(tmp_path):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    earlier = {name: f"earlier {name}".encode() for name in OUTPUT_FILES}
+    for name, content in earlier.items():
+        (out_dir / name).write_bytes(content)
+    argv = ["--train-size", "5000", "--epochs", "100", "--out", str(out_dir)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skfmnist", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_quiet_env(),
+    )
+    try:
+        for line in process.stdout:
+            if line.startswith("epoch   2/100"):
+                process.send_signal(signal.SIGINT)
+                break
+        stdout, stderr = process.communicate(timeout=300)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert stderr == ("skfmnist: interrupted; files already in place were left as they were.\n")
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == earlier
