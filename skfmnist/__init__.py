@@ -28,6 +28,7 @@ _LAZY = {
     "plot_confusion_matrix": "._plots",
     "save_model": "._persist",
     "load_model": "._persist",
+    "set_tensorflow_threads": "._threads",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
