@@ -42,7 +42,8 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 from sklearn.utils._param_validation import Interval, validate_params
 
-from ._mlp import HIDDEN_ACTIVATION, FashionMLP, _unknown_parameter_message
+from ._health import neuron_health_scorer
+from ._mlp import FashionMLP, _unknown_parameter_message
 from ._pipeline import make_fashion_pipeline
 
 __all__ = [
@@ -61,8 +62,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_STUDY_NAME = "skfmnist"
 
-# Both are maximised. "neuron_health" is the fraction of hidden units that are alive
-# (positive for at least one training image): 1 - the dead fraction.
+# Both are maximised. "neuron_health" is neuron_health_scorer on the training images: the
+# fraction of hidden units that are alive, 1 - neuron_health(...).dead_fraction.
 OBJECTIVES = ("accuracy", "neuron_health")
 
 # Failures of one parameter set, not of the set-up: the trial is recorded as FAIL with its
@@ -343,18 +344,6 @@ def _validation_accuracy(mlp):
     return mlp.history_["val_accuracy"][mlp.best_epoch_ - 1]
 
 
-def _alive_fraction(pipe, X):
-    """Fraction of hidden units positive for at least one image of ``X``.
-
-    A LeakyReLU unit whose pre-activation is never positive is dead: it passes only the
-    small negative slope, and its gradient is that slope.
-    """
-    mlp = pipe[-1]
-    hidden = keras.Model(mlp.model_.inputs, mlp.model_.get_layer(HIDDEN_ACTIVATION).output)
-    activations = hidden.predict(pipe[:-1].transform(X), batch_size=2048, verbose=0)
-    return float(np.mean((activations > 0).any(axis=0)))
-
-
 def _plain(value):
     # numpy scalars are not JSON, and trial attributes must be.
     return value.item() if isinstance(value, np.generic) else value
@@ -367,8 +356,9 @@ def make_objective(X, y, *, search_space=None, params=None, objectives=("accurac
     ``make_fashion_pipeline(**params, **drawn)`` and returns, for ``"accuracy"``, the
     validation accuracy of the fitted model: ``FashionMLP`` holds out a stratified
     ``validation_fraction`` of ``(X, y)``, and the accuracy is that of the weights it
-    keeps (epoch ``best_epoch_``). For ``"neuron_health"`` it returns the fraction of
-    hidden units that are positive for at least one image of ``X``.
+    keeps (epoch ``best_epoch_``). For ``"neuron_health"`` it returns
+    ``neuron_health_scorer(pipeline, X)``: the fraction of hidden units whose activation
+    reaches the dead-neuron threshold of ``neuron_health`` for at least one image of ``X``.
 
     With the single objective ``("accuracy",)`` every epoch's validation accuracy is
     reported to the trial (:class:`PruningCallback`), so that the study's pruner can stop
@@ -429,7 +419,7 @@ def make_objective(X, y, *, search_space=None, params=None, objectives=("accurac
         trial.set_user_attr("best_epoch", int(mlp.best_epoch_))
         trial.set_user_attr("epochs_run", len(mlp.history_["loss"]))
         values = [
-            _validation_accuracy(mlp) if name == "accuracy" else _alive_fraction(pipe, X)
+            _validation_accuracy(mlp) if name == "accuracy" else neuron_health_scorer(pipe, X)
             for name in objectives
         ]
         return values[0] if len(values) == 1 else values
