@@ -26,7 +26,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 logger = logging.getLogger(__name__)
 
@@ -124,23 +124,36 @@ def build_parser():
 
 
 def _url_secrets(storage):
-    """The password of a storage URL, in every spelling it may be printed in."""
+    """The passwords of a storage URL, in every spelling they may be printed in.
+
+    A password sits in the user information (``user:password@``) or in the query string
+    (``?password=...``, which SQLAlchemy passes to the driver); both are secrets.
+    """
     if "://" not in storage:
         return set()
     secrets = set()
     rest = storage.split("://", 1)[1]
+    rest, _, query = rest.partition("?")
     if "@" in rest:
         userinfo = rest.rsplit("@", 1)[0]
         if ":" in userinfo:
             raw = userinfo.split(":", 1)[1]
             secrets.update({raw, unquote(raw)})
+    for pair in query.split("&"):
+        key, _, raw = pair.partition("=")
+        if unquote_plus(key) == "password":
+            secrets.update({raw, unquote_plus(raw)})
     with contextlib.suppress(Exception):
         from sqlalchemy.engine import make_url
 
-        password = make_url(storage).password
-        if password:
-            secrets.add(str(password))
+        url = make_url(storage)
+        secrets.update(str(p) for p in [url.password, *_query_passwords(url)] if p)
     return {secret for secret in secrets if secret}
+
+
+def _query_passwords(url):
+    value = url.query.get("password", ())
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _redact(text, secrets):
@@ -151,7 +164,9 @@ def _redact(text, secrets):
 
 
 def mask_url(storage):
-    """Return ``storage`` with the password of a database URL replaced by ``***``.
+    """Return ``storage`` with the passwords of a database URL replaced by ``***``.
+
+    Both spellings are masked: ``user:password@host`` and ``?password=...``.
 
     Parameters
     ----------
@@ -168,15 +183,24 @@ def mask_url(storage):
     >>> from skfmnist.tune import mask_url
     >>> mask_url("postgresql://tuner:s3cret@db.lan:5432/skfmnist")
     'postgresql://tuner:***@db.lan:5432/skfmnist'
+    >>> mask_url("postgresql://tuner@db.lan/skfmnist?password=s3cret&sslmode=require")
+    'postgresql://tuner@db.lan/skfmnist?password=***&sslmode=require'
     """
     if "://" not in storage:
         return storage
     try:
         from sqlalchemy.engine import make_url
 
-        return make_url(storage).render_as_string(hide_password=True)
+        url = make_url(storage)
     except Exception:
         return _redact(storage, _url_secrets(storage))
+    if "password" not in url.query:
+        return url.render_as_string(hide_password=True)
+    # SQLAlchemy masks only the user information's password, and would percent-encode a
+    # "***" put in the query: substitute a plain placeholder, then the mask.
+    placeholder = "SKFMNISTMASKEDPASSWORD"
+    url = url.update_query_dict({"password": placeholder})
+    return url.render_as_string(hide_password=True).replace(placeholder, _MASK)
 
 
 class _RedactingFormatter(logging.Formatter):

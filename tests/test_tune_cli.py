@@ -83,6 +83,15 @@ def test_rejects_bad_numbers(argv, message, capsys):
         ("postgresql://tuner:s3cret@db.lan:5432/sk", "postgresql://tuner:***@db.lan:5432/sk"),
         ("postgresql://tuner:p%40ss@db.lan/sk", "postgresql://tuner:***@db.lan/sk"),
         ("postgresql://tuner:s3cret@db.lan:port/sk", "postgresql://tuner:***@db.lan:port/sk"),
+        ("postgresql://tuner@db/sk?password=S3cret", "postgresql://tuner@db/sk?password=***"),
+        (
+            "postgresql://tuner:a@db/sk?sslmode=require&password=S%403cret",
+            "postgresql://tuner:***@db/sk?password=***&sslmode=require",
+        ),
+        (
+            "postgresql://tuner@db:port/sk?password=S3cret",
+            "postgresql://tuner@db:port/sk?password=***",
+        ),
     ],
 )
 def test_mask_url_hides_the_password(storage, shown):
@@ -91,6 +100,10 @@ def test_mask_url_hides_the_password(storage, shown):
 
 def test_url_secrets_are_every_spelling_of_the_password():
     assert _url_secrets("postgresql://tuner:p%40ss@db.lan/sk") == {"p%40ss", "p@ss"}
+    assert _url_secrets("postgresql://tuner@db/sk?password=S%403cret&sslmode=require") == {
+        "S%403cret",
+        "S@3cret",
+    }
     assert _url_secrets("sqlite:///tune.db") == set()
     assert _url_secrets("study.journal") == set()
 
@@ -124,6 +137,24 @@ def test_unreachable_database_fails_without_showing_the_password(tmp_path, capsy
     assert "python -m skfmnist.tune failed" in captured.err
     assert "OperationalError" in captured.err
     assert not (tmp_path / "best.json").exists()
+
+
+@pytest.mark.slow
+def test_password_in_the_query_string_is_never_shown(postgres_url, tmp_path, capsys):
+    # The fixture's URL with its password moved from user:password@ to ?password=.
+    secret = re.search(r"tuner:([^@]+)@", postgres_url)[1]
+    url = postgres_url.replace(f":{secret}@", "@") + f"?password={secret}"
+    shown = re.sub(r"password=.*", "password=***", url)
+    assert mask_url(url) == shown
+    output = tmp_path / "best.json"
+    argv = ["--storage", url, "--study-name", "query", "--n-trials", "1", *SMALL]
+    assert main([*argv, "--output", str(output)]) == 0
+    captured = capsys.readouterr()
+    written = output.read_text()
+    assert json.loads(written)["storage"] == shown
+    assert f"study 'query' in {shown}: 1 trials on 200 images" in captured.out
+    for text in (captured.out, captured.err, written):
+        assert secret not in text
 
 
 @pytest.mark.slow
