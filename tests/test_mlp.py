@@ -69,7 +69,7 @@ def test_fashion_mlp_builds_the_seed_architecture():
     assert act.negative_slope == pytest.approx(0.1)
     assert drop.rate == 0.3
     assert out.units == 10 and out.activation.__name__ == "softmax"
-    assert mlp.model_.count_params() == 784 * 0 + 20 * 256 + 256 + 256 * 10 + 10
+    assert mlp.model_.count_params() == 20 * 256 + 256 + 256 * 10 + 10
     optimizer = mlp.model_.optimizer
     assert isinstance(optimizer, keras.optimizers.Adam)
 
@@ -394,3 +394,43 @@ def test_make_fashion_pipeline_scales_then_classifies_with_the_given_parameters(
     assert pipe.get_params()["mlp__dropout"] == 0.0
     with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
         make_fashion_pipeline(epoch=7)
+
+
+def test_unseeded_fit_after_a_seeded_fit_in_the_same_process():
+    # A seeded fit once left TensorFlow's op determinism on for the whole process, after
+    # which unseeded random ops fail ("Random ops require a seed").
+    X, y = make_blobs_pixels()
+    FashionMLP(**FAST).fit(X, y)
+    unseeded = FashionMLP(**{**FAST, "random_state": None}).fit(X, y)
+    assert len(unseeded.history_["loss"]) == 3
+
+
+def test_predict_proba_of_one_sample_is_one_row():
+    X, y = make_blobs_pixels()
+    mlp = FashionMLP(**FAST).fit(X / 255, y)
+    assert mlp.predict_proba(X[:1] / 255).shape == (1, 3)
+    assert mlp.predict(X[:1] / 255).shape == (1,)
+
+
+def test_random_state_instances_seed_differently_and_reproducibly():
+    X, y = make_blobs_pixels()
+    fit = lambda rs: FashionMLP(**{**FAST, "random_state": rs}).fit(X, y)  # noqa: E731
+    first = fit(np.random.RandomState(1)).model_.get_weights()[0]
+    again = fit(np.random.RandomState(1)).model_.get_weights()[0]
+    other = fit(np.random.RandomState(2)).model_.get_weights()[0]
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_kernel_initializer_must_be_a_seeded_keras_initializer():
+    X, y = make_blobs_pixels()
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"The 'kernel_initializer' parameter of FashionMLP must be a str among "
+        r"\{.*'he_normal'.*\}\. Got 'zeros' instead\.",
+    ):
+        FashionMLP(kernel_initializer="zeros").fit(X, y)
+    mlp = FashionMLP(**{**FAST, "kernel_initializer": "glorot_uniform"}).fit(X, y)
+    assert isinstance(
+        mlp.model_.get_layer("hidden").kernel_initializer, keras.initializers.GlorotUniform
+    )
