@@ -30,9 +30,18 @@ from urllib.parse import unquote, unquote_plus
 
 logger = logging.getLogger(__name__)
 
+PROG = "python -m skfmnist.tune"
 DEFAULT_STORAGE = "skfmnist-tune.journal"
 DEFAULT_OUTPUT = "best_params.json"
 _MASK = "***"
+
+
+class _CommandError(Exception):
+    """A failure to report as one line on stderr, with exit status ``status``."""
+
+    def __init__(self, message, status=1):
+        super().__init__(message)
+        self.status = status
 
 
 def _positive_int(text):
@@ -59,7 +68,7 @@ def _seed(text):
 def build_parser():
     """Return the argument parser of ``python -m skfmnist.tune``."""
     parser = argparse.ArgumentParser(
-        prog="python -m skfmnist.tune",
+        prog=PROG,
         description=(
             "Tune the Fashion-MNIST MLP with Optuna. Run the same command in several "
             "processes or on several machines, with the same --storage and --study-name, "
@@ -366,13 +375,28 @@ def _training_subset(train_size, random_state, data_home):
     return X, y
 
 
+def _open_storage(storage, shown):
+    """``make_storage(storage)``; a database that refuses us is a one-line error."""
+    import sqlalchemy.exc
+
+    from .tuning import make_storage
+
+    try:
+        return make_storage(storage)
+    except sqlalchemy.exc.DBAPIError as exc:
+        # The driver's own text ("password authentication failed for user ...",
+        # "Connection refused") without SQLAlchemy's SQL and link lines.
+        reason = " ".join(str(exc.orig).split())
+        raise _CommandError(f"cannot open the storage {shown}: {reason}") from exc
+
+
 def _run(args):
-    from .tuning import make_storage, tune
+    from .tuning import tune
 
     objectives = ("accuracy", "neuron_health") if args.neuron_health else ("accuracy",)
     shown = mask_url(args.storage)
     # Before the data: a wrong URL or an unreachable server fails at once.
-    storage = make_storage(args.storage)
+    storage = _open_storage(args.storage, shown)
     X, y = _training_subset(args.train_size, args.random_state, args.data_home)
     print(
         f"study {args.study_name!r} in {shown}: {args.n_trials} trials on {len(y)} images, "
@@ -408,12 +432,16 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     # TensorFlow's C++ start-up chatter is noise on a command line; a user's setting wins.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    with _redacted_logging(_url_secrets(args.storage)):
+    secrets = _url_secrets(args.storage)
+    with _redacted_logging(secrets):
         try:
             return _run(args)
+        except _CommandError as exc:
+            print(f"{PROG}: error: {_redact(str(exc), secrets)}", file=sys.stderr)
+            return exc.status
         except Exception:
             # Through the redacting handler: the exception's text may quote the URL.
-            logger.exception("python -m skfmnist.tune failed")
+            logger.exception("%s failed", PROG)
             return 1
 
 

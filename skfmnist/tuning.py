@@ -205,21 +205,31 @@ def make_storage(storage=None):
     for attempt in range(1, _SCHEMA_ATTEMPTS + 1):
         try:
             return RDBStorage(storage, engine_kwargs=engine_kwargs)
-        except (
-            sqlalchemy.exc.IntegrityError,
-            sqlalchemy.exc.OperationalError,
-            sqlalchemy.exc.ProgrammingError,
-        ) as exc:
-            if attempt == _SCHEMA_ATTEMPTS:
+        except sqlalchemy.exc.DBAPIError as exc:
+            # A wrong password or an unreachable server will not heal in seconds: fail now.
+            if attempt == _SCHEMA_ATTEMPTS or not _lost_schema_race(exc):
                 raise
             # The exception's text may quote the URL; its type is enough here.
             logger.info(
-                "Opening the storage failed (%s), attempt %d of %d; retrying",
+                "Creating the storage's tables raced another worker (%s), attempt %d of %d; "
+                "retrying",
                 type(exc).__name__,
                 attempt,
                 _SCHEMA_ATTEMPTS,
             )
             time.sleep(_SCHEMA_RETRY_DELAY * attempt)
+
+
+def _lost_schema_race(exc):
+    """Whether ``exc`` is another worker's concurrent creation of the same tables.
+
+    PostgreSQL reports it as a unique violation in its catalogue (an IntegrityError) or
+    as "relation ... already exists" (a ProgrammingError); SQLite as "table ... already
+    exists" (an OperationalError, the class that also covers refused logins).
+    """
+    if isinstance(exc, sqlalchemy.exc.IntegrityError):
+        return True
+    return "already exists" in str(exc.orig)
 
 
 def _with_installed_driver(url, storage):

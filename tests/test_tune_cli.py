@@ -13,6 +13,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 
 import optuna
 import pytest
@@ -134,9 +135,31 @@ def test_unreachable_database_fails_without_showing_the_password(tmp_path, capsy
     assert status == 1
     captured = capsys.readouterr()
     assert f"Hush-{port}-x" not in captured.out + captured.err
-    assert "python -m skfmnist.tune failed" in captured.err
-    assert "OperationalError" in captured.err
+    assert captured.err.startswith(
+        f"python -m skfmnist.tune: error: cannot open the storage "
+        f"postgresql://tuner:***@127.0.0.1:{port}/skfmnist: connection to server at "
+        f'"127.0.0.1", port {port} failed: Connection refused'
+    )
+    assert "Traceback" not in captured.err
     assert not (tmp_path / "best.json").exists()
+
+
+def test_wrong_password_fails_at_once_with_a_clear_message(postgres_url, tmp_path, capsys):
+    secret = re.search(r"tuner:([^@]+)@", postgres_url)[1]
+    wrong = postgres_url.replace(f":{secret}@", ":Wrong-pw-42@")
+    started = time.perf_counter()
+    status = main(["--storage", wrong, "--output", str(tmp_path / "best.json"), *SMALL])
+    seconds = time.perf_counter() - started
+    assert status == 1
+    # Not retried: a refused login does not heal in a few seconds.
+    assert seconds < 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"python -m skfmnist.tune: error: cannot open the storage {mask_url(wrong)}: "
+        f'connection to server at "127.0.0.1", port {wrong.rsplit(":", 1)[1].split("/")[0]} '
+        'failed: FATAL: password authentication failed for user "tuner"\n'
+    )
+    assert "Wrong-pw-42" not in captured.out + captured.err
 
 
 @pytest.mark.slow
