@@ -17,6 +17,7 @@ import time
 
 import optuna
 import pytest
+from conftest import postgres_unavailable
 from optuna.trial import TrialState
 
 from skfmnist.tune import _redacted_logging, _url_secrets, main, mask_url
@@ -142,6 +143,24 @@ def test_unreachable_database_fails_without_showing_the_password(tmp_path, capsy
     )
     assert "Traceback" not in captured.err
     assert not (tmp_path / "best.json").exists()
+
+
+@pytest.mark.parametrize("ci", ["true", "1"])
+def test_postgresql_tests_fail_in_ci_when_no_server_starts(ci, monkeypatch):
+    monkeypatch.setenv("CI", ci)
+    expected = r"^no initdb \(CI is set: the PostgreSQL tests must run, not skip\)$"
+    with pytest.raises(pytest.fail.Exception, match=expected):
+        postgres_unavailable("no initdb")
+
+
+@pytest.mark.parametrize("ci", [None, "", "false"])
+def test_postgresql_tests_skip_locally_when_no_server_starts(ci, monkeypatch):
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.skip.Exception, match="^no initdb$"):
+        postgres_unavailable("no initdb")
 
 
 def test_wrong_password_fails_at_once_with_a_clear_message(postgres_url, tmp_path, capsys):
