@@ -16,8 +16,6 @@ whatever code it contains.)
 """
 
 import json
-import os
-import secrets
 import tempfile
 import zipfile
 from pathlib import Path
@@ -26,9 +24,10 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from ._io import atomic_write
 from ._scaler import PixelScaler
 
-__all__ = ["MODEL_SUFFIX", "atomic_write", "load_model", "save_model"]
+__all__ = ["MODEL_SUFFIX", "load_model", "model_writer", "save_model"]
 
 MODEL_SUFFIX = ".skfmnist"
 
@@ -36,45 +35,6 @@ _FORMAT = "skfmnist-model"
 _FORMAT_VERSION = 1
 _JSON_MEMBER = "pipeline.json"
 _KERAS_MEMBER = "model.keras"
-
-
-def atomic_write(path, write):
-    """Write a file so that readers see either the old or the complete new content.
-
-    ``write(file)`` receives a binary file object opened on a new, uniquely named file
-    next to ``path``; once it returns, the data are flushed to disk and the file is
-    renamed over ``path`` with ``os.replace`` (atomic on POSIX and Windows). If ``write``
-    raises, or the process is interrupted, ``path`` is left as it was and the temporary
-    file is removed.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Destination file. Its folder must exist.
-
-    write : callable
-        Called once with a binary file object open for writing.
-
-    Returns
-    -------
-    path : pathlib.Path
-        The destination.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    # os.open applies the umask, so the final file gets the usual permissions
-    # (tempfile.mkstemp would make every output readable by its owner only).
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def save_model(estimator, path):
@@ -116,6 +76,17 @@ def save_model(estimator, path):
     >>> bool(np.array_equal(loaded.predict_proba(X), pipe.predict_proba(X)))
     True
     """
+    writer = model_writer(estimator)
+    return atomic_write(path, writer)
+
+
+def model_writer(estimator):
+    """A function ``write(file)`` that writes the model file of ``estimator`` to ``file``.
+
+    For writing the model together with other files (``atomic_write_all``). The estimator
+    is checked now (TypeError, NotFittedError); the network is serialised when ``write``
+    is called.
+    """
     steps = _describe_steps(estimator)
     mlp = estimator[-1] if isinstance(estimator, Pipeline) else estimator
     document = {
@@ -124,17 +95,17 @@ def save_model(estimator, path):
         "pipeline": isinstance(estimator, Pipeline),
         "steps": steps,
     }
-    with tempfile.TemporaryDirectory(prefix="skfmnist-save-") as tmp:
-        # Keras writes .keras files by path only (the suffix selects the format).
-        keras_path = Path(tmp) / _KERAS_MEMBER
-        mlp.model_.save(keras_path)
 
-        def write(file):
+    def write(file):
+        with tempfile.TemporaryDirectory(prefix="skfmnist-save-") as tmp:
+            # Keras writes .keras files by path only (the suffix selects the format).
+            keras_path = Path(tmp) / _KERAS_MEMBER
+            mlp.model_.save(keras_path)
             with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 archive.writestr(_JSON_MEMBER, json.dumps(document, indent=1))
                 archive.write(keras_path, _KERAS_MEMBER)
 
-        return atomic_write(path, write)
+    return write
 
 
 def load_model(path):

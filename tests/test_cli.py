@@ -5,12 +5,14 @@ matching checksum table), plus ``python -m skfmnist predict`` in a subprocess. T
 marked slow run the real command on the real data.
 """
 
+import argparse
 import gzip
 import hashlib
 import http.server
 import json
 import logging
 import os
+import platform
 import re
 import signal
 import struct
@@ -25,6 +27,16 @@ from PIL import Image
 
 from skfmnist import CLASS_NAMES, _data, fetch_fashion_mnist, load_model, neuron_health, save_model
 from skfmnist._cli import main
+from skfmnist._cmdline import (
+    VERSIONED_PACKAGES,
+    format_table,
+    int_at_least,
+    json_default,
+    library_versions,
+    print_table,
+    stratified_subset,
+    write_json,
+)
 from skfmnist._images import ImageFileError, load_image
 from skfmnist._pipeline import make_fashion_pipeline
 
@@ -108,6 +120,7 @@ def test_main_job_writes_every_output_consistently(tmp_path, data_home, capsys):
 
     metrics = json.loads((out_dir / "metrics.json").read_text())
     assert metrics["train_size"] == 300 and metrics["test_size"] == 100
+    assert metrics["train_class_counts"] == [30] * 10
     assert metrics["random_state"] == 0
     assert metrics["epochs_run"] == 2
     history = metrics["history"]
@@ -181,6 +194,9 @@ def test_cross_validation_and_train_size_are_reported(tmp_path, data_home, capsy
     assert (status, err) == (0, "")
     metrics = json.loads((out_dir / "metrics.json").read_text())
     assert metrics["train_size"] == 200 and metrics["random_state"] == 3
+    # 300 images, 30 per class: the stratified 200 are exactly 20 per class.
+    assert metrics["train_class_counts"] == [20] * 10
+    assert metrics["threads"] is None
     cv = metrics["cv"]
     assert cv["folds"] == 2 and len(cv["fit_seconds"]) == 2
     for name in ("accuracy", "neuron_health"):
@@ -197,9 +213,20 @@ def test_cross_validation_and_train_size_are_reported(tmp_path, data_home, capsy
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--epochs", "0"], "argument --epochs: must be a positive integer, got '0'"),
-        (["--cv", "1"], "argument --cv: needs an integer of at least 2 folds, got '1'"),
-        (["--train-size", "many"], "argument --train-size: must be a positive integer, got 'many'"),
+        (["--epochs", "0"], "argument --epochs: expected an integer >= 1 (epochs), got '0'"),
+        (["--cv", "1"], "argument --cv: expected an integer >= 2 (folds), got '1'"),
+        (
+            ["--train-size", "many"],
+            "argument --train-size: expected an integer >= 1 (training images), got 'many'",
+        ),
+        (
+            ["--random-state", "-1"],
+            "argument --random-state: expected an integer >= 0 (a seed), got '-1'",
+        ),
+        (
+            ["--threads", "0"],
+            "argument --threads: expected an integer >= 1 (threads per pool), got '0'",
+        ),
         (
             ["frobnicate"],
             "argument {predict}: invalid choice: 'frobnicate' (choose from 'predict')",
@@ -217,16 +244,17 @@ def test_usage_errors_exit_2_with_argparse_messages(capsys, argv, message):
 @pytest.mark.parametrize(
     "size, message",
     [
-        (301, "skfmnist: error: --train-size 301 exceeds the 300 training images.\n"),
+        (301, "skfmnist: error: --train-size: train_size=301 exceeds the 300 samples.\n"),
         (
             9,
-            "skfmnist: error: --train-size 9 is below the number of classes (10); a "
-            "stratified subset needs at least one image per class.\n",
+            "skfmnist: error: --train-size: train_size=9 is below the number of classes (10); "
+            "a stratified subset needs at least one sample per class.\n",
         ),
         (
             299,
-            "skfmnist: error: --train-size 299: The test_size = 1 should be greater or equal "
-            "to the number of classes = 10\n",
+            "skfmnist: error: --train-size: train_size=299 leaves out 1 of the 300 samples, "
+            "fewer than the 10 classes; a stratified subset leaves out at least one sample per "
+            "class, or none (train_size=300).\n",
         ),
     ],
 )
@@ -506,3 +534,123 @@ def test_interrupted_run_leaves_earlier_results_intact(tmp_path):
     assert process.returncode == 130
     assert stderr == ("skfmnist: interrupted; files already in place were left as they were.\n")
     assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == earlier
+
+
+# --- shared command-line helpers (skfmnist._cmdline) -------------------------------------
+
+
+def test_int_at_least_accepts_the_minimum_and_rejects_below_or_non_integers():
+    convert = int_at_least(2, "folds")
+    assert convert("2") == 2 and convert("17") == 17
+    for text in ("1", "-3", "2.5", "two", ""):
+        with pytest.raises(argparse.ArgumentTypeError) as info:
+            convert(text)
+        assert str(info.value) == f"expected an integer >= 2 (folds), got {text!r}"
+
+
+def test_format_table_aligns_columns_under_underlined_headers():
+    text = format_table([("Coat", 912, 0.5), ("Bag", 7, 0.25)], ("class", "n", "acc"), "<>>")
+    assert text == (
+        "  class    n   acc\n  -----  ---  ----\n  Coat   912   0.5\n  Bag      7  0.25"
+    )
+    assert format_table([("a", "b")], None, "<<") == "  a  b"
+
+
+def test_print_table_prints_the_formatted_table(capsys):
+    print_table([("x", 1)], ("k", "v"), "<>")
+    assert capsys.readouterr().out == "  k  v\n  -  -\n  x  1\n"
+
+
+def test_write_json_converts_numpy_values_and_replaces_atomically(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text("old")
+    data = {"a": np.float32(0.5), "b": np.arange(3), "c": np.int64(7), "d": None}
+    assert write_json(path, data) == path
+    assert path.read_text() == (
+        '{\n  "a": 0.5,\n  "b": [\n    0,\n    1,\n    2\n  ],\n  "c": 7,\n  "d": null\n}\n'
+    )
+    with pytest.raises(TypeError, match="^Object of type set is not JSON serializable$"):
+        write_json(path, {"bad": {1}})
+    assert json.loads(path.read_text())["c"] == 7  # the earlier file is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    assert json_default(np.bool_(True)) is True
+
+
+def test_library_versions_lists_the_packages_and_python():
+    from importlib.metadata import version
+
+    versions = library_versions(["numpy", "no-such-distribution-skfmnist"])
+    assert versions == {
+        "numpy": version("numpy"),
+        "no-such-distribution-skfmnist": None,
+        "python": platform.python_version(),
+    }
+    assert list(library_versions()) == [*VERSIONED_PACKAGES, "python"]
+
+
+def test_stratified_subset_keeps_class_proportions_and_is_reproducible():
+    X = np.arange(600).reshape(300, 2)
+    y = np.arange(300) % 10
+    X_sub, y_sub = stratified_subset(X, y, 200, random_state=3)
+    assert X_sub.shape == (200, 2)
+    assert np.bincount(y_sub).tolist() == [20] * 10
+    assert np.array_equal(X_sub[:, 0] // 2 % 10, y_sub)  # rows stay with their labels
+    X_again, y_again = stratified_subset(X, y, 200, random_state=3)
+    assert np.array_equal(X_sub, X_again) and np.array_equal(y_sub, y_again)
+    for size in (None, 300):
+        X_all, y_all = stratified_subset(X, y, size, random_state=3)
+        assert X_all is X and y_all is y
+
+
+@pytest.mark.parametrize(
+    "size, message",
+    [
+        (301, "train_size=301 exceeds the 300 samples."),
+        (
+            9,
+            "train_size=9 is below the number of classes (10); a stratified subset needs at "
+            "least one sample per class.",
+        ),
+        (
+            0,
+            "train_size=0 is below the number of classes (10); a stratified subset needs at "
+            "least one sample per class.",
+        ),
+        (
+            295,
+            "train_size=295 leaves out 5 of the 300 samples, fewer than the 10 classes; a "
+            "stratified subset leaves out at least one sample per class, or none "
+            "(train_size=300).",
+        ),
+        (0.5, "train_size must be an integer or None, got 0.5."),
+        (True, "train_size must be an integer or None, got True."),
+    ],
+)
+def test_stratified_subset_rejects_sizes_it_cannot_draw(size, message):
+    y = np.arange(300) % 10
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        stratified_subset(np.zeros((300, 2)), y, size, random_state=0)
+
+
+def test_stratified_subset_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="^X and y have different lengths: 5 and 4.$"):
+        stratified_subset(np.zeros((5, 2)), np.array([0, 1, 0, 1]), 2)
+
+
+def test_configure_tensorflow_sets_both_thread_pools_quietly():
+    """In a fresh process: the pools are fixed once TensorFlow's runtime starts."""
+    code = (
+        "import os\n"
+        "from skfmnist._cmdline import configure_tensorflow\n"
+        "configure_tensorflow(threads=1)\n"
+        "import tensorflow as tf\n"
+        "tf.constant(1.0) + 1\n"
+        "t = tf.config.threading\n"
+        "print(t.get_intra_op_parallelism_threads(), t.get_inter_op_parallelism_threads(),\n"
+        "      os.environ['TF_NUM_INTRAOP_THREADS'], os.environ['TF_NUM_INTEROP_THREADS'],\n"
+        "      os.environ['TF_CPP_MIN_LOG_LEVEL'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_quiet_env(), timeout=300
+    )
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", "1 1 1 1 3\n")

@@ -18,7 +18,7 @@ from skfmnist import (
     neuron_health,
     save_model,
 )
-from skfmnist._persist import atomic_write
+from skfmnist._io import atomic_write
 
 RNG = np.random.default_rng(0)
 X = RNG.integers(0, 256, (60, 784), dtype=np.uint8)
