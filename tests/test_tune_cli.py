@@ -278,6 +278,31 @@ def _worker(storage, study_name, n_trials, output, cwd):
     )
 
 
+def _communicate_all(processes, timeout):
+    """``[(stdout, stderr), ...]`` of ``processes``; none is left running, whatever happens."""
+    try:
+        return [process.communicate(timeout=timeout) for process in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()  # reaps it and closes its pipes
+
+
+def test_communicate_all_kills_every_process_on_timeout():
+    sleepers = [
+        subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(60)"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    with pytest.raises(subprocess.TimeoutExpired):
+        _communicate_all(sleepers, timeout=0.5)
+    assert [sleeper.returncode for sleeper in sleepers] == [-9, -9]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["journal", "sqlite", "postgresql"])
 def test_two_concurrent_workers_share_one_study(kind, tmp_path, request):
@@ -291,7 +316,7 @@ def test_two_concurrent_workers_share_one_study(kind, tmp_path, request):
     workers = [
         _worker(storage, study_name, n, f"worker{i}.json", tmp_path) for i, n in enumerate((3, 2))
     ]
-    outputs = [worker.communicate(timeout=900) for worker in workers]
+    outputs = _communicate_all(workers, timeout=900)
     for worker, (out, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, f"{out}\n{err[-3000:]}"
         assert "database is locked" not in err
