@@ -25,7 +25,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from skfmnist import CLASS_NAMES, _data, fetch_fashion_mnist, load_model, neuron_health, save_model
+from skfmnist import (
+    CLASS_NAMES,
+    _data,
+    _persist,
+    fetch_fashion_mnist,
+    load_model,
+    neuron_health,
+    save_model,
+)
 from skfmnist._cli import main
 from skfmnist._cmdline import (
     VERSIONED_PACKAGES,
@@ -302,6 +310,32 @@ def test_failed_download_exits_1_and_leaves_earlier_results_intact(tmp_path, mon
     )
     assert sorted(p.name for p in out_dir.iterdir()) == ["metrics.json"]
     assert (out_dir / "metrics.json").read_text() == '{"earlier": true}'
+
+
+def test_failed_write_phase_leaves_earlier_results_byte_identical(
+    tmp_path, data_home, capsys, monkeypatch
+):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    earlier = {name: f"earlier {name}".encode() for name in OUTPUT_FILES}
+    for name, content in earlier.items():
+        (out_dir / name).write_bytes(content)
+
+    def disk_full_writer(estimator):
+        def write(file):
+            file.write(b"PK\x03\x04 half a zip")
+            raise OSError(28, "No space left on device")
+
+        return write
+
+    # The figures are rendered before the model file fails, metrics.json would come after.
+    monkeypatch.setattr(_persist, "model_writer", disk_full_writer)
+    status, out, err = _run(capsys, "--epochs", 1, "--data-home", data_home, "--out", out_dir)
+    assert status == 1
+    assert (
+        err == f"skfmnist: error: cannot write to '{out_dir}': [Errno 28] No space left on device\n"
+    )
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == earlier
 
 
 # --- image conversion --------------------------------------------------------------------

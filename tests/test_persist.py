@@ -18,7 +18,7 @@ from skfmnist import (
     neuron_health,
     save_model,
 )
-from skfmnist._io import atomic_write
+from skfmnist._io import atomic_write, atomic_write_all
 
 RNG = np.random.default_rng(0)
 X = RNG.integers(0, 256, (60, 784), dtype=np.uint8)
@@ -230,3 +230,28 @@ def test_corrupt_keras_network_is_reported(tmp_path, int_pipe):
     _rewrite(path, pipeline_json=document, model_keras=b"garbage")
     with pytest.raises(ValueError, match=f"^'{path}' holds a corrupt Keras network: "):
         load_model(path)
+
+
+def test_atomic_write_all_replaces_nothing_when_a_later_file_fails(tmp_path):
+    first, second = tmp_path / "a.png", tmp_path / "metrics.json"
+    first.write_bytes(b"old a")
+    second.write_bytes(b"old m")
+
+    def fail(file):
+        file.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="^disk full$"):
+        atomic_write_all([(first, lambda file: file.write(b"new a")), (second, fail)])
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        "a.png": b"old a",
+        "metrics.json": b"old m",
+    }
+    paths = atomic_write_all(
+        [(first, lambda f: f.write(b"new a")), (second, lambda f: f.write(b"m"))]
+    )
+    assert paths == [first, second]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        "a.png": b"new a",
+        "metrics.json": b"m",
+    }
