@@ -362,17 +362,19 @@ def _write_json(path, data):
 
 
 def _training_subset(train_size, random_state, data_home):
-    from sklearn.model_selection import train_test_split
+    """The stratified ``train_size`` subset of the training set; bad sizes exit with 2."""
+    from ._cmdline import stratified_subset
+    from ._data import DataFileError, fetch_fashion_mnist
 
-    from ._data import fetch_fashion_mnist
-
-    X, y = fetch_fashion_mnist(subset="train", data_home=data_home, return_X_y=True)
-    if train_size >= len(y):
-        return X, y
-    X, _, y, _ = train_test_split(
-        X, y, train_size=train_size, stratify=y, random_state=random_state
-    )
-    return X, y
+    try:
+        X, y = fetch_fashion_mnist(subset="train", data_home=data_home, return_X_y=True)
+    except (DataFileError, OSError) as exc:
+        raise _CommandError(f"cannot load Fashion-MNIST: {exc}") from exc
+    try:
+        return stratified_subset(X, y, train_size, random_state)
+    except ValueError as exc:
+        # The main command's wording, so that both read the same.
+        raise _CommandError(f"--train-size: {exc}", status=2) from exc
 
 
 def _open_storage(storage, shown):
@@ -395,9 +397,9 @@ def _run(args):
 
     objectives = ("accuracy", "neuron_health") if args.neuron_health else ("accuracy",)
     shown = mask_url(args.storage)
-    # Before the data: a wrong URL or an unreachable server fails at once.
-    storage = _open_storage(args.storage, shown)
+    # The data first: a bad --train-size must not leave a new, empty storage behind.
     X, y = _training_subset(args.train_size, args.random_state, args.data_home)
+    storage = _open_storage(args.storage, shown)
     print(
         f"study {args.study_name!r} in {shown}: {args.n_trials} trials on {len(y)} images, "
         f"{args.epochs} epochs each, objectives {', '.join(objectives)}",

@@ -182,6 +182,37 @@ def test_wrong_password_fails_at_once_with_a_clear_message(postgres_url, tmp_pat
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "train_size, reason",
+    [
+        (
+            "5",
+            "train_size=5 is below the number of classes (10); a stratified subset needs at "
+            "least one sample per class.",
+        ),
+        ("70000", "train_size=70000 exceeds the 60,000 samples."),
+        (
+            "59995",
+            "train_size=59995 leaves out 5 of the 60,000 samples, fewer than the 10 classes; "
+            "a stratified subset leaves out at least one sample per class, or none "
+            "(train_size=60000).",
+        ),
+    ],
+)
+@pytest.mark.parametrize("storage", [None, "sqlite:///tune.db"])
+def test_bad_train_size_is_a_usage_error_that_creates_no_storage(
+    train_size, reason, storage, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    argv = ["--train-size", train_size] + (["--storage", storage] if storage else [])
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"python -m skfmnist.tune: error: --train-size: {reason}\n"
+    assert captured.out == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
 def test_password_in_the_query_string_is_never_shown(postgres_url, tmp_path, capsys):
     # The fixture's URL with its password moved from user:password@ to ?password=.
     secret = re.search(r"tuner:([^@]+)@", postgres_url)[1]
