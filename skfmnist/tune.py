@@ -9,7 +9,8 @@ the working directory, which several processes on this machine can share; with
 ``sqlite:///tune.db`` an SQLite database; with ``postgresql://user:password@host/db`` a
 PostgreSQL database that workers on many machines share. Running the command again
 resumes the study, and every worker is the same command pointed at the same storage and
-study name. A storage password is never printed, logged or written.
+study name. A storage password is never printed, logged or written. With several workers
+on one machine, ``--threads 1`` per worker keeps them from oversubscribing the cores.
 
 Examples
 --------
@@ -21,12 +22,13 @@ Examples
 
 import argparse
 import contextlib
-import json
 import logging
-import os
 import sys
 from pathlib import Path
 from urllib.parse import unquote, unquote_plus
+
+# Plain Python: importing it starts no TensorFlow (see _configure_tensorflow).
+from ._cmdline import format_table, int_at_least, write_json
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +46,6 @@ class _CommandError(Exception):
         self.status = status
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
 def _positive_float(text):
     value = float(text)
     if not value > 0:
@@ -58,11 +53,12 @@ def _positive_float(text):
     return value
 
 
-def _seed(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text}")
-    return value
+# Integer flags: argparse types shared with the main command (one wording of the errors).
+_n_trials = int_at_least(1, "trials")
+_n_images = int_at_least(1, "training images")
+_epochs = int_at_least(1, "epochs")
+_seed = int_at_least(0, "a seed")
+_threads = int_at_least(1, "threads per pool")
 
 
 def build_parser():
@@ -77,7 +73,7 @@ def build_parser():
     )
     parser.add_argument(
         "--n-trials",
-        type=_positive_int,
+        type=_n_trials,
         default=20,
         help="trials this worker runs (default: %(default)s)",
     )
@@ -94,12 +90,12 @@ def build_parser():
     )
     parser.add_argument(
         "--train-size",
-        type=_positive_int,
+        type=_n_images,
         default=10000,
         help="training images, a stratified subset of the 60,000 (default: %(default)s)",
     )
     parser.add_argument(
-        "--epochs", type=_positive_int, default=20, help="epochs per trial (default: %(default)s)"
+        "--epochs", type=_epochs, default=20, help="epochs per trial (default: %(default)s)"
     )
     parser.add_argument(
         "--timeout",
@@ -120,6 +116,17 @@ def build_parser():
         "--neuron-health",
         action="store_true",
         help="also maximise the fraction of live hidden units (multi-objective, not pruned)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=_threads,
+        default=None,
+        metavar="N",
+        help=(
+            "size of both TensorFlow thread pools (see skfmnist.set_tensorflow_threads); "
+            "with several workers on one machine, --threads 1 per worker avoids "
+            "oversubscribing the cores (default: TensorFlow's, one thread per core)"
+        ),
     )
     parser.add_argument(
         "--output",
@@ -236,12 +243,9 @@ def _redacted_logging(secrets):
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_RedactingFormatter(secrets))
     root = logging.getLogger()
-    tf_logger = logging.getLogger("tensorflow")
-    saved = (root.level, tf_logger.level, optuna.logging.get_verbosity())
+    saved = (root.level, optuna.logging.get_verbosity())
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
-    # Keras logs a retracing warning per trial: every trial builds a new model on purpose.
-    tf_logger.setLevel(logging.ERROR)
     # Our per-trial lines replace Optuna's INFO lines; its warnings still come through.
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     optuna.logging.disable_default_handler()
@@ -253,8 +257,7 @@ def _redacted_logging(secrets):
         logging.captureWarnings(False)
         optuna.logging.disable_propagation()
         optuna.logging.enable_default_handler()
-        optuna.logging.set_verbosity(saved[2])
-        tf_logger.setLevel(saved[1])
+        optuna.logging.set_verbosity(saved[1])
         root.setLevel(saved[0])
         root.removeHandler(handler)
 
@@ -288,15 +291,6 @@ def _print_trial(study, trial):
     print(_trial_line(trial), flush=True)
 
 
-def _table(headers, rows):
-    """Plain-text table: a header, a rule, left-aligned columns."""
-    cells = [headers] + [[_format_value(c) for c in row] for row in rows]
-    widths = [max(len(str(row[i])) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(line.rstrip() for line in lines)
-
-
 def _trial_record(trial):
     return {
         "number": trial.number,
@@ -307,7 +301,7 @@ def _trial_record(trial):
     }
 
 
-def _summarize(study, objectives, storage):
+def _summarize(study, objectives, storage, threads):
     """Return the JSON-ready summary of a study: counts, best trial or Pareto front."""
     from optuna.trial import TrialState
 
@@ -318,6 +312,7 @@ def _summarize(study, objectives, storage):
         "study_name": study.study_name,
         "storage": mask_url(storage),
         "objectives": list(objectives),
+        "threads": threads,
         "n_trials": counts,
     }
     complete = counts["COMPLETE"] > 0
@@ -337,28 +332,14 @@ def _summary_table(summary):
         rows = [("trial", best["number"]), ("validation accuracy", best["values"][0])]
         rows += list(best["mlp_params"].items())
         rows.append(("seconds", best["seconds"]))
-        return _table(["best trial", "value"], rows)
-    front = summary["pareto_front"]
-    names = list(front[0]["params"]) if front else []
-    rows = [[t["number"], *t["values"], *(t["params"][n] for n in names)] for t in front]
-    return _table(["trial", *objectives, *names], rows)
-
-
-def _write_json(path, data):
-    """Write ``data`` to ``path`` atomically: readers see the old file or the new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Not mkstemp: its file is private (0600); this one gets the umask's permissions.
-    # The name is unique per process, and a process writes its output once.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(tmp, "w") as file:
-            json.dump(data, file, indent=2)
-            file.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        headers = ["best trial", "value"]
+    else:
+        front = summary["pareto_front"]
+        names = list(front[0]["params"]) if front else []
+        rows = [[t["number"], *t["values"], *(t["params"][n] for n in names)] for t in front]
+        headers = ["trial", *objectives, *names]
+    rows = [[_format_value(cell) for cell in row] for row in rows]
+    return format_table(rows, headers, "<" * len(headers))
 
 
 def _training_subset(train_size, random_state, data_home):
@@ -375,6 +356,15 @@ def _training_subset(train_size, random_state, data_home):
     except ValueError as exc:
         # The main command's wording, so that both read the same.
         raise _CommandError(f"--train-size: {exc}", status=2) from exc
+
+
+def _configure_tensorflow(threads):
+    from ._cmdline import configure_tensorflow
+
+    try:
+        configure_tensorflow(threads)
+    except RuntimeError as exc:  # TensorFlow already runs in this process with other pools
+        raise _CommandError(f"--threads: {exc}") from exc
 
 
 def _open_storage(storage, shown):
@@ -417,10 +407,11 @@ def _run(args):
         random_state=args.random_state,
         callbacks=[_print_trial],
     )
-    summary = _summarize(study, objectives, args.storage)
+    summary = _summarize(study, objectives, args.storage, args.threads)
     counts = ", ".join(f"{n} {state.lower()}" for state, n in summary["n_trials"].items() if n)
     print(f"\nstudy {study.study_name!r}: {counts}")
-    _write_json(args.output, summary)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    write_json(args.output, summary)
     if not (summary.get("best_trial") or summary.get("pareto_front")):
         logger.error("No trial of study %r has completed; nothing to report.", args.study_name)
         return 1
@@ -432,11 +423,12 @@ def _run(args):
 def main(argv=None):
     """Run the command; return its exit status (0 success, 1 failure, 2 usage error)."""
     args = build_parser().parse_args(argv)
-    # TensorFlow's C++ start-up chatter is noise on a command line; a user's setting wins.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     secrets = _url_secrets(args.storage)
     with _redacted_logging(secrets):
         try:
+            # Before anything imports TensorFlow: it reads its log level and thread pool
+            # sizes once. Hence the lazy imports of skfmnist.tuning and the data below.
+            _configure_tensorflow(args.threads)
             return _run(args)
         except _CommandError as exc:
             print(f"{PROG}: error: {_redact(str(exc), secrets)}", file=sys.stderr)

@@ -53,6 +53,7 @@ def test_help_lists_every_flag(capsys):
         "--timeout",
         "--random-state",
         "--neuron-health",
+        "--threads",
         "--output",
         "--data-home",
     ):
@@ -64,10 +65,21 @@ def test_help_lists_every_flag(capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--n-trials", "0"], "argument --n-trials: must be a positive integer, got 0"),
-        (["--epochs", "-1"], "argument --epochs: must be a positive integer, got -1"),
+        (["--n-trials", "0"], "argument --n-trials: expected an integer >= 1 (trials), got '0'"),
+        (["--epochs", "-1"], "argument --epochs: expected an integer >= 1 (epochs), got '-1'"),
+        (
+            ["--train-size", "x"],
+            "argument --train-size: expected an integer >= 1 (training images), got 'x'",
+        ),
         (["--timeout", "0"], "argument --timeout: must be a positive number, got 0"),
-        (["--random-state", "-2"], "argument --random-state: must be a non-negative integer"),
+        (
+            ["--random-state", "-2"],
+            "argument --random-state: expected an integer >= 0 (a seed), got '-2'",
+        ),
+        (
+            ["--threads", "0"],
+            "argument --threads: expected an integer >= 1 (threads per pool), got '0'",
+        ),
     ],
 )
 def test_rejects_bad_numbers(argv, message, capsys):
@@ -261,6 +273,7 @@ def test_runs_in_the_working_directory_and_resumes(tmp_path, monkeypatch, capsys
     assert summary["study_name"] == "skfmnist"
     assert summary["storage"] == "skfmnist-tune.journal"
     assert summary["objectives"] == ["accuracy"]
+    assert summary["threads"] is None
     assert summary["n_trials"]["COMPLETE"] + summary["n_trials"]["PRUNED"] == 4
     assert summary["best_params"] == best.params
     assert summary["best_trial"]["number"] == best.number
@@ -282,7 +295,22 @@ def test_neuron_health_writes_the_pareto_front(tmp_path, capsys):
     study = _load(tmp_path / "mo.journal")
     assert [t["number"] for t in summary["pareto_front"]] == [t.number for t in study.best_trials]
     assert all(len(t["values"]) == 2 for t in summary["pareto_front"])
-    assert re.search(r"^trial  accuracy +neuron_health +hidden_units", out, re.MULTILINE)
+    assert re.search(r"^  trial  accuracy +neuron_health +hidden_units", out, re.MULTILINE)
+
+
+@pytest.mark.slow
+def test_command_output_has_no_tensorflow_notices(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    command = [sys.executable, "-m", "skfmnist.tune", "--n-trials", "1", "--threads", "1"]
+    done = subprocess.run(
+        [*command, *SMALL], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    for notice in ("absl::InitializeLog()", "I0000", "oneDNN", "cuda", "cudart"):
+        assert notice not in done.stderr + done.stdout
+    assert done.stderr == ""
+    assert done.stdout.startswith("study 'skfmnist' in skfmnist-tune.journal: 1 trials")
+    assert json.loads((tmp_path / "best_params.json").read_text())["threads"] == 1
 
 
 def _worker(storage, study_name, n_trials, output, cwd):
