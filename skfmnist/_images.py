@@ -52,6 +52,9 @@ def load_image(path):
         with Image.open(path) as opened:
             image = ImageOps.exif_transpose(opened)
             image.load()
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses images of more than 2 * Image.MAX_IMAGE_PIXELS pixels.
+        raise ImageFileError(f"{str(path)!r} is too large to read safely: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         # SyntaxError and ValueError: Pillow's errors for some truncated or malformed files.
         raise ImageFileError(f"{str(path)!r} is not an image file Pillow can read: {exc}") from exc
@@ -59,6 +62,7 @@ def load_image(path):
 
 
 def _to_fashion_mnist(image):
+    image = _to_8_bits(image)
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -79,6 +83,26 @@ def _to_fashion_mnist(image):
     # Box (area) averaging: no ringing halos around the edges, unlike Lanczos or bicubic.
     resized = square.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BOX)
     return np.asarray(resized, dtype=np.uint8).copy()
+
+
+def _to_8_bits(image):
+    """Greyscale images of more than 8 bits as mode "L"; other images unchanged.
+
+    ``convert("L")`` clips such pixel values to 255 instead of scaling them, which turns
+    a 16-bit image blank.
+    """
+    if image.mode.startswith("I;16"):  # 16-bit PNG, TIFF: any byte order
+        pixels = np.asarray(image, dtype=np.uint16) >> 8
+    elif image.mode == "I":  # 32-bit integers, whatever depth the file had
+        pixels = np.clip(np.asarray(image, dtype=np.int64), 0, None)
+        top = int(pixels.max(initial=0))
+        if top > 65535:  # no known depth: the brightest pixel becomes 255
+            pixels = pixels * 255 // top
+        elif top > 255:  # 16-bit values (Pillow reads 16-bit PGM and TIFF files as "I")
+            pixels = pixels >> 8
+    else:
+        return image
+    return Image.fromarray(pixels.astype(np.uint8))
 
 
 def _border_mean(grey):

@@ -395,6 +395,54 @@ def test_file_that_is_not_an_image_is_reported(tmp_path):
         load_image(tmp_path / "missing.png")
 
 
+def _photo_8_bit():
+    """A light background (240) with a dark article (20), as 8-bit grey pixels."""
+    pixels = np.full((60, 90), 240, dtype=np.uint8)
+    pixels[15:45, 30:60] = 20
+    pixels[20:25, 35:40] = 90  # a mid-grey detail, to compare more than two levels
+    return pixels
+
+
+@pytest.mark.parametrize(
+    "mode, suffix",
+    [("I;16", ".png"), ("I;16B", ".tiff"), ("I", ".tiff")],
+)
+def test_16_bit_grey_image_converts_like_its_8_bit_version(tmp_path, mode, suffix):
+    pixels = _photo_8_bit()
+    Image.fromarray(pixels).save(tmp_path / "8bit.png")
+    wide = pixels.astype(np.uint32) * 257  # 8 bits to 16 bits: 240 -> 61680, 255 -> 65535
+    dtype = {"I;16": "<u2", "I;16B": ">u2", "I": "<i4"}[mode]
+    Image.frombytes(mode, (90, 60), wide.astype(dtype).tobytes()).save(tmp_path / f"16bit{suffix}")
+    with Image.open(tmp_path / f"16bit{suffix}") as opened:
+        assert opened.mode == mode  # the mode Pillow reads the file as
+    expected = load_image(tmp_path / "8bit.png").astype(int)
+    image = load_image(tmp_path / f"16bit{suffix}").astype(int)
+    assert expected.max() == 235  # the article, inverted: 255 - 20
+    assert np.abs(image - expected).max() <= 1
+
+
+def test_32_bit_integer_image_beyond_16_bits_is_scaled_by_its_maximum(tmp_path):
+    wide = _photo_8_bit().astype(np.int64) * 2**20  # 240 -> the maximum
+    Image.fromarray(wide.astype(np.int32)).save(tmp_path / "deep.tiff")
+    image = load_image(tmp_path / "deep.tiff")
+    # Scaled by the maximum (240 -> 255, 20 -> 21, 90 -> 95), inverted, trimmed to the
+    # article: 255 - 21 with the detail at 255 - 95.
+    assert np.unique(image).tolist() == [160, 234]
+
+
+def test_decompression_bomb_is_reported_as_an_image_error(tmp_path, monkeypatch):
+    Image.new("L", (40, 40), 0).save(tmp_path / "bomb.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    with pytest.raises(
+        ImageFileError,
+        match=re.escape(
+            f"'{tmp_path / 'bomb.png'}' is too large to read safely: Image size (1600 pixels) "
+            "exceeds limit of 200 pixels, could be decompression bomb DOS attack."
+        ),
+    ):
+        load_image(tmp_path / "bomb.png")
+
+
 # --- predict -----------------------------------------------------------------------------
 
 
