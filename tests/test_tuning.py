@@ -8,12 +8,14 @@ import keras
 import numpy as np
 import optuna
 import pytest
+from numpy.testing import assert_allclose
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.storages import InMemoryStorage, JournalStorage, RDBStorage
 from optuna.trial import TrialState
 from scipy.stats import loguniform
+from sklearn.base import clone
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_val_score
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skfmnist import make_fashion_pipeline
@@ -123,6 +125,15 @@ def test_trial_value_is_the_validation_accuracy_of_the_kept_weights(data):
     assert trial.user_attrs["best_epoch"] == mlp.best_epoch_
     # Every epoch was reported to the trial, as step epoch - 1.
     assert trial.intermediate_values == dict(enumerate(mlp.history_["val_accuracy"]))
+
+
+def test_default_pruner_is_the_median_pruner_after_five_trials_and_two_epochs(data):
+    X, y = data
+    study = tune(X, y, n_trials=1, search_space=SPACE, params={**FIXED, "epochs": 1})
+    pruner = study.pruner
+    assert type(pruner) is optuna.pruners.MedianPruner
+    assert (pruner._n_startup_trials, pruner._n_warmup_steps) == (5, 2)
+    assert (pruner._interval_steps, pruner._n_min_trials) == (1, 1)
 
 
 def test_tune_is_reproducible_with_random_state(data):
@@ -371,7 +382,16 @@ def test_grid_search_over_the_pipeline(data):
         {"mlp__learning_rate": 1e-3},
         {"mlp__learning_rate": 1e-2},
     ]
-    assert search.best_params_["mlp__learning_rate"] in (1e-3, 1e-2)
+    # Each candidate's score is cross_val_score of the same pipeline on the same folds
+    # (stratified: FashionMLP is a classifier), seeds fixed.
+    expected = [
+        cross_val_score(clone(pipe).set_params(mlp__learning_rate=lr), X, y, cv=2).mean()
+        for lr in (1e-3, 1e-2)
+    ]
+    assert_allclose(search.cv_results_["mean_test_score"], expected, rtol=1e-6)
+    best = int(np.argmax(expected))
+    assert search.best_params_ == {"mlp__learning_rate": (1e-3, 1e-2)[best]}
+    assert search.best_score_ == pytest.approx(expected[best], rel=1e-6)
     assert search.best_estimator_[-1].learning_rate == search.best_params_["mlp__learning_rate"]
     assert search.predict(X[:5]).shape == (5,)
 
