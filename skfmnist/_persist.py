@@ -130,8 +130,8 @@ def load_model(path):
     FileNotFoundError
         If there is no file at ``path``.
     ValueError
-        If the file is not a skfmnist model file, is corrupt, or was written by a newer
-        version of skfmnist.
+        If the file is not a skfmnist model file, is corrupt or malformed (the message
+        names the file and the problem), or was written by a newer version of skfmnist.
 
     See Also
     --------
@@ -156,12 +156,15 @@ def load_model(path):
         raise ValueError(f"{str(path)!r} holds a corrupt Keras network: {exc}") from exc
 
     steps = []
-    for step in document["steps"]:
+    for index, step in enumerate(document["steps"]):
         if step["class"] == "PixelScaler":
             n_features = step["n_features_in"]
             estimator = PixelScaler().fit(np.zeros((1, n_features), dtype=np.uint8))
         else:
-            estimator = _rebuild_mlp(step, network)
+            try:
+                estimator = _rebuild_mlp(step, network)
+            except (TypeError, ValueError) as exc:  # parameters or dtypes FashionMLP rejects
+                raise _malformed(path, f"steps[{index}] cannot be rebuilt: {exc}") from exc
         steps.append((step["name"], estimator))
     if document["pipeline"]:
         return Pipeline(steps)
@@ -235,6 +238,71 @@ def _check_document(document, path):
             f"{str(path)!r} has model format version {version!r}; this skfmnist reads "
             f"version {_FORMAT_VERSION} and older. Upgrade skfmnist to load it."
         )
+    _check_fields(document, _DOCUMENT_FIELDS, "", path)
+    steps = document["steps"]
+    if not steps:
+        raise _malformed(path, "'steps' is empty")
+    for index, step in enumerate(steps):
+        where = f"steps[{index}]"
+        if not isinstance(step, dict):
+            raise _malformed(path, f"{where} must be an object, got {type(step).__name__}")
+        _check_fields(step, _STEP_FIELDS, where, path)
+        fields = _CLASS_FIELDS.get(step["class"])
+        if fields is None:
+            raise _malformed(
+                path,
+                f"{where} has the unknown class {step['class']!r} (expected one of "
+                f"{', '.join(_CLASS_FIELDS)})",
+            )
+        _check_fields(step, fields, where, path)
+        if step["class"] == "FashionMLP" and index != len(steps) - 1:
+            raise _malformed(path, f"{where} is a FashionMLP but not the last step")
+    if steps[-1]["class"] != "FashionMLP":
+        raise _malformed(path, "the last step is not a FashionMLP")
+    if not document["pipeline"] and len(steps) != 1:
+        raise _malformed(path, f"a bare FashionMLP has 1 step, not {len(steps)}")
+
+
+# The JSON types of pipeline.json's fields (bool is not an int here, though it is in Python).
+_DOCUMENT_FIELDS = {"pipeline": (bool,), "steps": (list,)}
+_STEP_FIELDS = {"name": (str,), "class": (str,)}
+_CLASS_FIELDS = {
+    "PixelScaler": {"n_features_in": (int,)},
+    "FashionMLP": {
+        "params": (dict,),
+        "classes": (list,),
+        "y_dtype": (str,),
+        "X_dtype": (str,),
+        "X_shape": (list,),
+        "history": (dict, type(None)),
+        "best_epoch": (int, type(None)),
+    },
+}
+_JSON_NAMES = {
+    bool: "a boolean",
+    int: "an integer",
+    str: "a string",
+    list: "a list",
+    dict: "an object",
+    type(None): "null",
+}
+
+
+def _check_fields(mapping, fields, where, path):
+    for key, types in fields.items():
+        name = f"{where}[{key!r}]" if where else repr(key)
+        if key not in mapping:
+            raise _malformed(path, f"{name} is missing")
+        value = mapping[key]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            expected = " or ".join(_JSON_NAMES[t] for t in types)
+            raise _malformed(path, f"{name} must be {expected}, got {json.dumps(value)}")
+
+
+def _malformed(path, problem):
+    return ValueError(
+        f"{str(path)!r} is a malformed skfmnist model file: {_JSON_MEMBER}: {problem}."
+    )
 
 
 def _load_keras(keras_bytes):

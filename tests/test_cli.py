@@ -19,6 +19,7 @@ import struct
 import subprocess
 import sys
 import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -522,6 +523,24 @@ def test_predict_with_a_missing_or_corrupt_model_exits_1(tmp_path, images, capsy
     assert err.startswith(
         f"skfmnist predict: error: cannot load the model: '{corrupt}' is not a valid skfmnist "
         "model file"
+    )
+
+
+def test_predict_with_a_malformed_model_file_exits_1_naming_the_problem(
+    tmp_path, model_path, images, capsys
+):
+    malformed = tmp_path / "malformed.skfmnist"
+    with zipfile.ZipFile(model_path) as source, zipfile.ZipFile(malformed, "w") as target:
+        document = json.loads(source.read("pipeline.json"))
+        document["steps"][0]["class"] = "StandardScaler"
+        target.writestr("pipeline.json", json.dumps(document))
+        target.writestr("model.keras", source.read("model.keras"))
+    status, out, err = _run(capsys, "predict", "--model", malformed, images[0])
+    assert (status, out) == (1, "")
+    assert err == (
+        f"skfmnist predict: error: cannot load the model: '{malformed}' is a malformed "
+        "skfmnist model file: pipeline.json: steps[0] has the unknown class 'StandardScaler' "
+        "(expected one of PixelScaler, FashionMLP).\n"
     )
 
 

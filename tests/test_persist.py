@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -255,3 +256,71 @@ def test_atomic_write_all_replaces_nothing_when_a_later_file_fails(tmp_path):
         "a.png": b"new a",
         "metrics.json": b"m",
     }
+
+
+def _without(mapping, key):
+    return {k: v for k, v in mapping.items() if k != key}
+
+
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (lambda d: _without(d, "steps"), "'steps' is missing"),
+        (lambda d: d | {"pipeline": 1}, "'pipeline' must be a boolean, got 1"),
+        (lambda d: d | {"steps": []}, "'steps' is empty"),
+        (lambda d: d | {"steps": ["scale"]}, "steps[0] must be an object, got str"),
+        (
+            lambda d: d | {"steps": [_without(d["steps"][0], "n_features_in"), d["steps"][1]]},
+            "steps[0]['n_features_in'] is missing",
+        ),
+        (
+            lambda d: d | {"steps": [d["steps"][0] | {"n_features_in": "784"}, d["steps"][1]]},
+            "steps[0]['n_features_in'] must be an integer, got \"784\"",
+        ),
+        (
+            lambda d: d | {"steps": [d["steps"][0] | {"class": "StandardScaler"}, d["steps"][1]]},
+            "steps[0] has the unknown class 'StandardScaler' (expected one of PixelScaler, "
+            "FashionMLP)",
+        ),
+        (
+            lambda d: d | {"steps": [d["steps"][0], _without(d["steps"][1], "classes")]},
+            "steps[1]['classes'] is missing",
+        ),
+        (
+            lambda d: d | {"steps": [d["steps"][0], d["steps"][1] | {"best_epoch": "2"}]},
+            "steps[1]['best_epoch'] must be an integer or null, got \"2\"",
+        ),
+        (
+            lambda d: d | {"steps": [d["steps"][1], d["steps"][0]]},
+            "steps[0] is a FashionMLP but not the last step",
+        ),
+        (lambda d: d | {"steps": d["steps"][:1]}, "the last step is not a FashionMLP"),
+        (lambda d: d | {"pipeline": False}, "a bare FashionMLP has 1 step, not 2"),
+        (
+            lambda d: (
+                d
+                | {
+                    "steps": [
+                        d["steps"][0],
+                        d["steps"][1] | {"params": d["steps"][1]["params"] | {"hiden_units": 8}},
+                    ]
+                }
+            ),
+            "steps[1] cannot be rebuilt: FashionMLP.__init__() got an unexpected keyword "
+            "argument 'hiden_units'",
+        ),
+        (
+            lambda d: d | {"steps": [d["steps"][0], d["steps"][1] | {"y_dtype": "nonsense"}]},
+            "steps[1] cannot be rebuilt: data type 'nonsense' not understood",
+        ),
+    ],
+)
+def test_malformed_pipeline_json_is_reported_with_the_problem(tmp_path, int_pipe, edit, problem):
+    path = save_model(int_pipe, tmp_path / "model.skfmnist")
+    with zipfile.ZipFile(path) as archive:
+        document = json.loads(archive.read("pipeline.json"))
+        network = archive.read("model.keras")
+    _rewrite(path, pipeline_json=json.dumps(edit(document)), model_keras=network)
+    message = f"'{path}' is a malformed skfmnist model file: pipeline.json: {problem}."
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        load_model(path)
