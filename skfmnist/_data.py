@@ -9,10 +9,10 @@ Fashion-MNIST is Zalando Research's drop-in replacement for MNIST: 70,000 grey
 import difflib
 import hashlib
 import http.client
+import io
 import logging
 import os
 import struct
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -22,6 +22,8 @@ import numpy as np
 from sklearn.datasets import get_data_home
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import InvalidParameterError, validate_params
+
+from ._io import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -198,23 +200,19 @@ def _load_idx(content, kind, source, checksum):
 
 
 def _download(url, path, kind, checksum):
-    """Download ``url``, verify it and atomically move it to ``path``.
+    """Download ``url``, verify it and atomically write it to ``path``.
 
-    The data is written to a uniquely named temporary file next to ``path`` and only
-    ``os.replace``-d once verified, so concurrent workers never see a partial file
-    and a failure of any kind leaves nothing behind.
+    The body is received and verified in memory (the largest file is 26 MB), then
+    written with ``atomic_write``: concurrent workers never see a partial file, a failure
+    of any kind leaves nothing behind, and the file gets the permissions of any other
+    download (``0o666`` minus the umask), synced to disk before it is renamed into place.
     """
+    body = io.BytesIO()
+    _stream(url, body)
+    content = body.getvalue()
+    array = _load_idx(content, kind, url, checksum)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    tmp_path = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            _stream(url, tmp)
-        array = _load_idx(tmp_path.read_bytes(), kind, url, checksum)
-        os.replace(tmp_path, path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda file: file.write(content))
     logger.info("Saved %s (SHA-256 verified)", path)
     return array
 

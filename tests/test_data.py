@@ -464,6 +464,21 @@ def test_download_into_empty_data_home(tmp_path, server, caplog):
     ]
 
 
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_downloaded_files_get_the_permissions_of_any_new_file(empty_home, server, umask, mode):
+    previous = os.umask(umask)
+    try:
+        _download(empty_home, server, subset="test")
+    finally:
+        os.umask(previous)
+    assert {
+        name: (empty_home / name).stat().st_mode & 0o777 for name in os.listdir(empty_home)
+    } == {
+        TEST_IMAGES_GZ: mode,
+        TEST_LABELS_GZ: mode,
+    }
+
+
 def test_downloaded_files_are_used_afterwards_without_network(tmp_path, server):
     _download(tmp_path, server, subset="test")
     server.requests.clear()
