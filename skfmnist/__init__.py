@@ -21,6 +21,8 @@ _LAZY = {
     "neuron_health_scorer": "._health",
     "wilson_interval": "._stats",
     "per_class_accuracy": "._stats",
+    "most_confused_pairs": "._stats",
+    "stratified_subset": "._cmdline",
     "plot_sample_images": "._plots",
     "plot_training_history": "._plots",
     "plot_activation_distribution": "._plots",
