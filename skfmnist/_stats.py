@@ -1,4 +1,4 @@
-"""Confidence intervals for accuracies and the per-class accuracy table."""
+"""Confidence intervals for accuracies, the per-class accuracy table, confused pairs."""
 
 import math
 import warnings
@@ -10,7 +10,7 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import column_or_1d
 
-__all__ = ["per_class_accuracy", "wilson_interval"]
+__all__ = ["most_confused_pairs", "per_class_accuracy", "wilson_interval"]
 
 
 @validate_params(
@@ -148,3 +148,82 @@ def per_class_accuracy(y_true, y_pred, *, labels=None, target_names=None, confid
             }
         )
     return rows
+
+
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_pred": ["array-like"],
+        "labels": ["array-like", None],
+        "target_names": ["array-like", None],
+        "n": [Interval(Integral, 1, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def most_confused_pairs(y_true, y_pred, *, labels=None, target_names=None, n=5):
+    """The most frequent misclassifications: which class is taken for which, how often.
+
+    The off-diagonal cells of the confusion matrix, largest first.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels.
+
+    labels : array-like of shape (n_classes,), default=None
+        The classes to consider, in this order (which also breaks ties). By default the
+        sorted labels found in ``y_true`` or ``y_pred``.
+
+    target_names : sequence of str, default=None
+        Display names of ``labels``, in the same order, used in the rows instead of the
+        labels.
+
+    n : int or None, default=5
+        Number of pairs returned at most; ``None`` for all.
+
+    Returns
+    -------
+    rows : list of tuple
+        ``(true, predicted, count)``: the true class, the class it was predicted as (labels
+        as plain Python values, or their ``target_names``) and the number of such samples.
+        Sorted by count, largest first, then by the position of the true and of the
+        predicted class in ``labels``. Only pairs that occur (count > 0) are listed.
+
+    See Also
+    --------
+    per_class_accuracy : The accuracy of each class.
+
+    Examples
+    --------
+    >>> from skfmnist import most_confused_pairs
+    >>> y_true = ["cat", "cat", "cat", "dog", "dog", "fox"]
+    >>> y_pred = ["dog", "dog", "fox", "cat", "dog", "cat"]
+    >>> most_confused_pairs(y_true, y_pred, n=3)
+    [('cat', 'dog', 2), ('cat', 'fox', 1), ('dog', 'cat', 1)]
+    """
+    from sklearn.metrics import confusion_matrix
+
+    y_true = column_or_1d(y_true)
+    y_pred = column_or_1d(y_pred)
+    if len(y_true) != len(y_pred):
+        raise ValueError(
+            f"y_true and y_pred have different lengths: {len(y_true)} and {len(y_pred)}."
+        )
+    labels = np.unique(np.concatenate([y_true, y_pred])) if labels is None else column_or_1d(labels)
+    if target_names is None:
+        names = [label.item() if isinstance(label, np.generic) else label for label in labels]
+    elif len(target_names) != len(labels):
+        raise ValueError(f"target_names has {len(target_names)} names for {len(labels)} labels.")
+    else:
+        names = [str(name) for name in target_names]
+    counts = confusion_matrix(y_true, y_pred, labels=labels)
+    np.fill_diagonal(counts, 0)
+    true, predicted = np.nonzero(counts)  # row-major: ordered by true, then predicted class
+    # A stable sort on the count keeps that order among equal counts.
+    order = np.argsort(-counts[true, predicted], kind="stable")[:n]
+    return [
+        (names[true[i]], names[predicted[i]], int(counts[true[i], predicted[i]])) for i in order
+    ]

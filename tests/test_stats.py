@@ -7,7 +7,7 @@ import pytest
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skfmnist import per_class_accuracy, wilson_interval
+from skfmnist import most_confused_pairs, per_class_accuracy, wilson_interval
 
 
 def test_wilson_interval_at_the_extremes_is_exact():
@@ -126,3 +126,47 @@ def test_per_class_accuracy_rejects_mismatched_inputs():
         per_class_accuracy([0, 1, 1], [0, 1])
     with pytest.raises(ValueError, match=r"^target_names has 1 names for 2 labels\.$"):
         per_class_accuracy([0, 1], [0, 1], target_names=["a"])
+
+
+# --- most_confused_pairs ------------------------------------------------------------------
+
+
+def test_most_confused_pairs_are_sorted_by_count_then_by_label():
+    y_true = [0, 0, 0, 1, 1, 1, 1, 2, 2, 2]
+    y_pred = [1, 1, 2, 0, 0, 2, 1, 1, 0, 2]
+    assert most_confused_pairs(y_true, y_pred, n=None) == [
+        (0, 1, 2),
+        (1, 0, 2),
+        (0, 2, 1),
+        (1, 2, 1),
+        (2, 0, 1),
+        (2, 1, 1),
+    ]
+    assert most_confused_pairs(y_true, y_pred, n=3) == [(0, 1, 2), (1, 0, 2), (0, 2, 1)]
+
+
+def test_most_confused_pairs_use_target_names_and_the_order_of_labels():
+    y_true = np.array([0, 0, 1, 1, 2])
+    y_pred = np.array([1, 2, 0, 1, 2])
+    rows = most_confused_pairs(y_true, y_pred, labels=[2, 1, 0], target_names=["c", "b", "a"])
+    # Ties broken by position in labels: the true class 2 first (none), then 1, then 0.
+    assert rows == [("b", "a", 1), ("a", "c", 1), ("a", "b", 1)]
+    assert all(type(count) is int for _, _, count in rows)
+    assert type(most_confused_pairs(y_true, y_pred)[0][0]) is int  # not np.int64
+
+
+def test_most_confused_pairs_of_perfect_predictions_is_empty():
+    assert most_confused_pairs(["a", "b"], ["a", "b"]) == []
+
+
+def test_most_confused_pairs_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="^y_true and y_pred have different lengths: 2 and 1.$"):
+        most_confused_pairs([0, 1], [0])
+    with pytest.raises(ValueError, match="^target_names has 1 names for 2 labels.$"):
+        most_confused_pairs([0, 1], [1, 0], target_names=["a"])
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^The 'n' parameter of most_confused_pairs must be an int in the range "
+        r"\[1, inf\) or None\. Got 0 instead\.$",
+    ):
+        most_confused_pairs([0, 1], [1, 0], n=0)
