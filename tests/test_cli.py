@@ -642,9 +642,18 @@ def test_interrupted_run_leaves_earlier_results_intact(tmp_path):
     try:
         for line in process.stdout:
             if line.startswith("epoch   2/100"):
-                process.send_signal(signal.SIGINT)
                 break
-        stdout, stderr = process.communicate(timeout=300)
+        # A SIGINT that lands while TensorFlow's runtime is inside native code can be lost
+        # (seen once under load); a user presses Ctrl-C again, and so does this test.
+        for _ in range(20):
+            process.send_signal(signal.SIGINT)
+            try:
+                stdout, stderr = process.communicate(timeout=2)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        else:
+            stdout, stderr = process.communicate(timeout=300)
     finally:
         process.kill()
     assert process.returncode == 130
