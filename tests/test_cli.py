@@ -631,7 +631,7 @@ def test_interrupted_run_leaves_earlier_results_intact(tmp_path):
     earlier = {name: f"earlier {name}".encode() for name in OUTPUT_FILES}
     for name, content in earlier.items():
         (out_dir / name).write_bytes(content)
-    argv = ["--train-size", "5000", "--epochs", "100", "--out", str(out_dir)]
+    argv = ["--train-size", "20000", "--epochs", "100", "--out", str(out_dir)]
     process = subprocess.Popen(
         [sys.executable, "-m", "skfmnist", *argv],
         stdout=subprocess.PIPE,
@@ -648,7 +648,7 @@ def test_interrupted_run_leaves_earlier_results_intact(tmp_path):
         for _ in range(20):
             process.send_signal(signal.SIGINT)
             try:
-                stdout, stderr = process.communicate(timeout=2)
+                stdout, stderr = process.communicate(timeout=5)
                 break
             except subprocess.TimeoutExpired:
                 continue
