@@ -1,0 +1,309 @@
+"""Command line of ``python -m skfmnist.bench``: run the contenders, report, write files."""
+
+import argparse
+import datetime
+import difflib
+import importlib.util
+import json
+import logging
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from ._report import format_markdown, format_table, ratios, summarize
+
+logger = logging.getLogger(__name__)
+
+CONTENDERS = ("skfmnist", "keras", "sklearn", "torch")
+OPTIONAL = {"torch": "torch"}  # contender -> module it needs
+LIBRARIES = ("skfmnist", "numpy", "scikit-learn", "tensorflow", "keras", "scikeras", "torch")
+DEFAULT_EPOCHS, QUICK_EPOCHS = 20, 3
+DEFAULT_OUT = "benchmarks/results"
+# Thread settings a run inherits from its environment, recorded with the machine.
+THREAD_VARIABLES = (
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+)
+_TAIL_LINES = 20
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _accuracy(text):
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
+
+
+def _contenders(text):
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("name at least one contender")
+    for name in names:
+        if name not in CONTENDERS:
+            close = difflib.get_close_matches(name, CONTENDERS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise argparse.ArgumentTypeError(
+                f"unknown contender {name!r}; {hint}choose from {', '.join(CONTENDERS)}"
+            )
+    return list(dict.fromkeys(names))
+
+
+def _threads(text):
+    """``INTRA[,INTER]`` -> (intra, inter); ``default`` -> None (TensorFlow's pools)."""
+    if text == "default":
+        return None
+    parts = text.split(",")
+    try:
+        values = [int(part) for part in parts]
+    except ValueError:
+        values = []
+    if len(values) not in (1, 2) or min(values) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected INTRA or INTRA,INTER (positive integers) or 'default', got {text!r}"
+        )
+    return (values[0], values[-1])
+
+
+def build_parser():
+    """Return the argument parser of ``python -m skfmnist.bench``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m skfmnist.bench",
+        description=(
+            "Train the seed recipe with each contender in a fresh process on the same "
+            "Fashion-MNIST data, and compare seconds per epoch, fit time, test accuracy, "
+            "time to a target accuracy, prediction throughput and peak memory."
+        ),
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"small budget: {QUICK_EPOCHS} epochs unless --epochs is given (a few minutes)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        help=f"epochs per fit (default: {DEFAULT_EPOCHS}, {QUICK_EPOCHS} with --quick)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=_positive_int,
+        default=1,
+        help="rounds; each runs every contender once, in the same order (default: 1)",
+    )
+    parser.add_argument(
+        "--contenders",
+        type=_contenders,
+        default=list(CONTENDERS),
+        help=f"comma-separated, from {','.join(CONTENDERS)} (default: all)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=_threads,
+        default=(1, 1),
+        help=(
+            "TensorFlow thread pools of the skfmnist contender, INTRA[,INTER] (INTER "
+            "defaults to INTRA) or 'default', set with skfmnist.set_tensorflow_threads "
+            "before TensorFlow starts; the other contenders keep their libraries' "
+            "defaults (default: 1,1)"
+        ),
+    )
+    parser.add_argument(
+        "--train-size",
+        type=_positive_int,
+        default=None,
+        help="use the first N training images, a tenth of them for validation (default: all)",
+    )
+    parser.add_argument(
+        "--target-accuracy",
+        type=_accuracy,
+        default=0.85,
+        help="test accuracy whose time to reach is reported (default: %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument(
+        "--out",
+        default=DEFAULT_OUT,
+        help="directory for results.json and summary.md (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--data-home", default=None, help="directory of the Fashion-MNIST files (default: auto)"
+    )
+    # Internal: the parent starts each contender as `--worker NAME --result FILE`.
+    parser.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    return parser
+
+
+def _library_versions():
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _machine():
+    return {
+        "cpu_model": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)),
+        "memory_gib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "thread_environment": {name: os.environ.get(name) for name in THREAD_VARIABLES},
+        "load_average_start": os.getloadavg(),
+    }
+
+
+def _worker_command(args, name, result_path, epochs):
+    command = [sys.executable, "-m", "skfmnist.bench", "--worker", name]
+    command += ["--result", str(result_path), "--epochs", str(epochs), "--seed", str(args.seed)]
+    command += ["--target-accuracy", str(args.target_accuracy)]
+    threads = "default" if args.threads is None else ",".join(map(str, args.threads))
+    command += ["--threads", threads]
+    if args.train_size is not None:
+        command += ["--train-size", str(args.train_size)]
+    if args.data_home is not None:
+        command += ["--data-home", args.data_home]
+    return command
+
+
+def _run_in_fresh_process(args, name, epochs):
+    """Run one contender in a new Python process; return its record."""
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with tempfile.TemporaryDirectory(prefix="skfmnist-bench-") as tmp:
+        result_path = Path(tmp, "result.json")
+        completed = subprocess.run(
+            _worker_command(args, name, result_path, epochs),
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if completed.returncode == 0 and result_path.exists():
+            return json.loads(result_path.read_text())
+    tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-_TAIL_LINES:])
+    return {
+        "contender": name,
+        "status": "failed",
+        "reason": f"worker exited with status {completed.returncode}:\n{tail}",
+    }
+
+
+def _skip_reason(name):
+    module = OPTIONAL.get(name)
+    if module is not None and importlib.util.find_spec(module) is None:
+        return f"{module} is not installed (optional; see benchmarks/README.md)"
+    return None
+
+
+def _run_worker(args):
+    from ._worker import run_contender
+
+    record = run_contender(
+        args.worker,
+        epochs=args.epochs,
+        seed=args.seed,
+        target_accuracy=args.target_accuracy,
+        threads=args.threads,
+        train_size=args.train_size,
+        data_home=args.data_home,
+    )
+    Path(args.result).write_text(json.dumps(record))
+    return 0
+
+
+def run_benchmark(args, argv):
+    """Run every round of contenders and return the result document."""
+    epochs = args.epochs or (QUICK_EPOCHS if args.quick else DEFAULT_EPOCHS)
+    started = datetime.datetime.now(datetime.UTC)
+    machine = _machine()
+    runs = []
+    for round_index in range(1, args.repeat + 1):
+        for name in args.contenders:
+            label = f"round {round_index}/{args.repeat}: {name}"
+            reason = _skip_reason(name)
+            if reason is not None:
+                logger.info("%s skipped: %s", label, reason)
+                record = {"contender": name, "status": "skipped", "reason": reason}
+            else:
+                logger.info("%s ...", label)
+                record = _run_in_fresh_process(args, name, epochs)
+                if record["status"] == "ok":
+                    logger.info(
+                        "%s %.2f s/epoch, fit %.1f s, test accuracy %.4f",
+                        label,
+                        record["seconds_per_epoch"],
+                        record["fit_seconds"],
+                        record["test_accuracy"],
+                    )
+                else:
+                    logger.error("%s failed: %s", label, record["reason"])
+            runs.append({"round": round_index, **record})
+    machine["load_average_end"] = os.getloadavg()
+    threads = args.threads and {"intra_op": args.threads[0], "inter_op": args.threads[1]}
+    return {
+        "command": "python -m skfmnist.bench " + " ".join(argv),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": machine,
+        "libraries": _library_versions(),
+        "settings": {
+            "epochs": epochs,
+            "repeat": args.repeat,
+            "seed": args.seed,
+            "train_size": args.train_size or 60000,
+            "target_accuracy": args.target_accuracy,
+            "contenders": args.contenders,
+            "threads": threads or "default",
+        },
+        "runs": runs,
+        "summary": summarize(runs, args.contenders),
+        "ratios": ratios(runs),
+    }
+
+
+def main(argv=None):
+    """Entry point; returns the exit status (1 when a contender failed)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    if args.worker is not None:
+        return _run_worker(args)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    result = run_benchmark(args, argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "summary.md").write_text(format_markdown(result))
+    target = result["settings"]["target_accuracy"]
+    print(format_table(result["summary"], result["ratios"], target))
+    print(f"\nWrote {out / 'results.json'} and {out / 'summary.md'}")
+    failed = any(run["status"] == "failed" for run in result["runs"])
+    return 1 if failed else 0

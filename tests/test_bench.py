@@ -1,0 +1,275 @@
+"""``python -m skfmnist.bench`` and its pieces."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from skfmnist.bench import _cli
+from skfmnist.bench._report import format_table, ratios, summarize
+from skfmnist.bench._timing import EpochClock, seconds_to_accuracy, time_predictions
+
+RUN_KEYS = {
+    "round": int,
+    "contender": str,
+    "status": str,
+    "epochs": int,
+    "train_images": int,
+    "validation_images": int,
+    "test_images": int,
+    "seconds_per_epoch": float,
+    "fit_seconds": float,
+    "test_accuracy": float,
+    "predict_first_seconds": float,
+    "predict_seconds": float,
+    "predict_images_per_second": float,
+    "peak_memory_mib": float,
+    "epoch_seconds": list,
+    "elapsed_seconds": list,
+    "test_accuracy_per_epoch": list,
+    "worker_seconds": float,
+    "threads": dict,
+    "notes": str,
+}
+
+
+def _run(contender, round_index, seconds_per_epoch, images_per_second, **extra):
+    return {
+        "round": round_index,
+        "contender": contender,
+        "status": "ok",
+        "seconds_per_epoch": seconds_per_epoch,
+        "fit_seconds": 10 * seconds_per_epoch,
+        "test_accuracy": 0.86,
+        "seconds_to_target": None,
+        "predict_images_per_second": images_per_second,
+        "peak_memory_mib": 500.0 + round_index,
+        "threads": {"intra_op": 1, "inter_op": 1},
+        "notes": f"{contender} notes",
+        **extra,
+    }
+
+
+# --- timing ---------------------------------------------------------------------------
+
+
+def test_seconds_to_accuracy_is_the_elapsed_time_of_the_first_epoch_reaching_it():
+    elapsed, accuracy = [1.0, 2.5, 4.0], [0.80, 0.86, 0.84]
+    assert seconds_to_accuracy(elapsed, accuracy, 0.85) == 2.5
+    assert seconds_to_accuracy(elapsed, accuracy, 0.80) == 1.0
+    assert seconds_to_accuracy(elapsed, accuracy, 0.90) is None
+
+
+def test_epoch_clock_leaves_the_evaluations_out_of_every_figure():
+    clock = EpochClock()
+
+    def evaluate():
+        time.sleep(0.3)
+        return 0.5
+
+    clock.begin_fit()
+    for _ in range(2):
+        clock.start_epoch()
+        time.sleep(0.01)
+        clock.end_epoch(evaluate)
+    assert clock.test_accuracy == [0.5, 0.5]
+    assert clock.evaluation_seconds >= 0.6
+    # With the 0.3 s evaluations counted, each of these would exceed 0.3 s and 0.6 s.
+    assert all(0.01 <= seconds < 0.3 for seconds in clock.epoch_seconds)
+    assert clock.elapsed_seconds[0] < clock.elapsed_seconds[1] < 0.3
+    assert clock.fit_seconds() < 0.3
+
+
+def test_time_predictions_times_a_cold_call_and_the_median_of_warm_ones():
+    calls = []
+
+    def predict():
+        calls.append(1)
+        return np.arange(len(calls))
+
+    predictions, timings = time_predictions(predict, n_images=1000, repeats=3)
+    assert len(calls) == 4
+    np.testing.assert_array_equal(predictions, [0, 1, 2, 3])
+    assert set(timings) == {
+        "predict_first_seconds",
+        "predict_seconds",
+        "predict_images_per_second",
+    }
+    assert timings["predict_images_per_second"] == 1000 / timings["predict_seconds"]
+
+
+# --- report ---------------------------------------------------------------------------
+
+
+def test_summary_takes_medians_and_the_peak_memory_maximum():
+    runs = [
+        _run("skfmnist", 1, 1.0, 80000.0, seconds_to_target=3.0),
+        _run("keras", 1, 2.0, 20000.0),
+        _run("skfmnist", 2, 1.2, 60000.0, seconds_to_target=5.0),
+        _run("keras", 2, 3.0, 10000.0),
+        {"round": 1, "contender": "torch", "status": "skipped", "reason": "not installed"},
+    ]
+    summary = summarize(runs, ["skfmnist", "keras", "torch"])
+    assert summary["skfmnist"] == {
+        "runs": 2,
+        "status": "ok",
+        "seconds_per_epoch": 1.1,
+        "fit_seconds": 11.0,
+        "test_accuracy": 0.86,
+        "seconds_to_target": 4.0,
+        "predict_images_per_second": 70000.0,
+        "peak_memory_mib": 502.0,
+        "threads": {"intra_op": 1, "inter_op": 1},
+        "notes": "skfmnist notes",
+    }
+    assert summary["keras"]["seconds_to_target"] is None
+    assert summary["torch"] == {"runs": 0, "status": "skipped", "reason": "not installed"}
+
+
+def test_ratios_pair_the_contenders_round_by_round():
+    runs = [
+        _run("skfmnist", 1, 1.0, 80000.0),
+        _run("keras", 1, 2.0, 20000.0),
+        _run("skfmnist", 2, 1.5, 60000.0),
+        _run("keras", 2, 5.0, 10000.0),
+        _run("sklearn", 2, 1.5, 120000.0),
+    ]
+    table = ratios(runs)
+    assert table["keras"] == {
+        "seconds_per_epoch": 0.4,
+        "seconds_per_epoch_per_round": [0.5, 0.3],
+        "predict_speedup": 5.0,
+        "predict_speedup_per_round": [4.0, 6.0],
+    }
+    # sklearn only ran in round 2: one pair.
+    assert table["sklearn"]["seconds_per_epoch_per_round"] == [1.0]
+    assert table["sklearn"]["predict_speedup"] == 0.5
+
+
+def test_table_lists_contenders_skips_and_ratios():
+    runs = [
+        _run("skfmnist", 1, 1.0, 80000.0, seconds_to_target=2.5),
+        _run("keras", 1, 2.5, 20000.0),
+        {"round": 1, "contender": "torch", "status": "skipped", "reason": "not installed"},
+    ]
+    contenders = ["skfmnist", "keras", "torch"]
+    text = format_table(summarize(runs, contenders), ratios(runs), target=0.85)
+    assert text.splitlines() == [
+        "contender  s/epoch  fit s  test acc  s to 0.85  predict img/s  peak MiB",
+        "---------  -------  -----  --------  ---------  -------------  --------",
+        "skfmnist      1.00   10.0    0.8600        2.5         80,000       501",
+        "keras         2.50   25.0    0.8600          -         20,000       501",
+        "torch: skipped: not installed",
+        "",
+        "skfmnist seconds per epoch: 0.40x keras (median of per-round ratios; < 1 is faster)",
+        "skfmnist prediction throughput: 4.0x keras (> 1 is faster)",
+    ]
+
+
+# --- command line ---------------------------------------------------------------------
+
+
+def test_parser_reads_thread_settings_and_contender_lists():
+    parser = _cli.build_parser()
+    args = parser.parse_args(["--threads", "2,1", "--contenders", "keras, skfmnist,keras"])
+    assert args.threads == (2, 1)
+    assert args.contenders == ["keras", "skfmnist"]
+    assert parser.parse_args(["--threads", "1"]).threads == (1, 1)
+    assert parser.parse_args(["--threads", "default"]).threads is None
+    defaults = parser.parse_args([])
+    assert (defaults.threads, defaults.repeat, defaults.epochs) == ((1, 1), 1, None)
+    assert defaults.contenders == ["skfmnist", "keras", "sklearn", "torch"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--contenders", "skfmnist,kera"],
+            "unknown contender 'kera'; did you mean 'keras'? choose from "
+            "skfmnist, keras, sklearn, torch",
+        ),
+        (
+            ["--threads", "0"],
+            "expected INTRA or INTRA,INTER (positive integers) or 'default', got '0'",
+        ),
+        (["--epochs", "0"], "must be a positive integer, got 0"),
+        (["--target-accuracy", "85"], r"must be in \(0, 1\], got 85"),
+    ],
+)
+def test_parser_rejects_bad_values_with_a_clear_message(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc_info:
+        _cli.build_parser().parse_args(argv)
+    assert exc_info.value.code == 2
+    assert message.replace("\\", "") in capsys.readouterr().err
+
+
+def test_missing_optional_library_skips_its_contender(monkeypatch):
+    monkeypatch.setitem(_cli.OPTIONAL, "torch", "skfmnist_no_such_module")
+    assert _cli._skip_reason("torch") == (
+        "skfmnist_no_such_module is not installed (optional; see benchmarks/README.md)"
+    )
+    assert _cli._skip_reason("sklearn") is None
+
+
+@pytest.mark.slow
+def test_bench_command_alternates_fresh_workers_and_writes_its_results(tmp_path):
+    out = tmp_path / "results"
+    command = [sys.executable, "-m", "skfmnist.bench", "--contenders", "sklearn,skfmnist"]
+    command += ["--epochs", "1", "--train-size", "1000", "--repeat", "2", "--out", str(out)]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    completed = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, env=env, check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.stdout.splitlines()[0] == (
+        "contender  s/epoch  fit s  test acc  s to 0.85  predict img/s  peak MiB"
+    )
+
+    result = json.loads((out / "results.json").read_text())
+    assert result["settings"] == {
+        "epochs": 1,
+        "repeat": 2,
+        "seed": 0,
+        "train_size": 1000,
+        "target_accuracy": 0.85,
+        "contenders": ["sklearn", "skfmnist"],
+        "threads": {"intra_op": 1, "inter_op": 1},
+    }
+    assert result["machine"]["cpu_count"] >= 1
+    assert result["libraries"]["tensorflow"] and result["libraries"]["scikit-learn"]
+    runs = result["runs"]
+    # ABAB: every round runs the contenders in the given order.
+    assert [(run["round"], run["contender"]) for run in runs] == [
+        (1, "sklearn"),
+        (1, "skfmnist"),
+        (2, "sklearn"),
+        (2, "skfmnist"),
+    ]
+    for run in runs:
+        assert run["status"] == "ok"
+        for key, kind in RUN_KEYS.items():
+            assert isinstance(run[key], kind), key
+        assert (run["epochs"], run["train_images"], run["validation_images"]) == (1, 900, 100)
+        assert run["test_images"] == 10000
+        for key in ("seconds_per_epoch", "fit_seconds", "predict_seconds", "peak_memory_mib"):
+            assert run[key] > 0, key
+        assert len(run["epoch_seconds"]) == len(run["test_accuracy_per_epoch"]) == 1
+        assert 0.5 < run["test_accuracy"] < 0.9
+    skfmnist = [run for run in runs if run["contender"] == "skfmnist"]
+    assert skfmnist[0]["threads"] == {"intra_op": 1, "inter_op": 1}
+    # Seeded: the fresh processes of the two rounds train the same model.
+    assert skfmnist[0]["test_accuracy"] == skfmnist[1]["test_accuracy"]
+    assert skfmnist[0]["test_accuracy_per_epoch"] == skfmnist[1]["test_accuracy_per_epoch"]
+    assert set(result["summary"]) == {"sklearn", "skfmnist"}
+    assert result["summary"]["skfmnist"]["runs"] == 2
+    assert set(result["ratios"]) == {"sklearn"}
+    assert len(result["ratios"]["sklearn"]["seconds_per_epoch_per_round"]) == 2
+    summary = (out / "summary.md").read_text()
+    assert "| contender | s/epoch | fit s | test acc | s to 0.85 | predict img/s | peak MiB |" in (
+        summary
+    )
