@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from skfmnist.bench import _cli
-from skfmnist.bench._report import format_table, ratios, summarize
+from skfmnist.bench._report import format_markdown, format_table, ratios, summarize
 from skfmnist.bench._timing import EpochClock, seconds_to_accuracy, time_predictions
 
 RUN_KEYS = {
@@ -167,6 +167,62 @@ def test_table_lists_contenders_skips_and_ratios():
         "",
         "skfmnist seconds per epoch: 0.40x keras (median of per-round ratios; < 1 is faster)",
         "skfmnist prediction throughput: 4.0x keras (> 1 is faster)",
+    ]
+
+
+def test_markdown_summary_shows_machine_settings_rounds_and_threads():
+    runs = [
+        _run("skfmnist", 1, 1.0, 80000.0),
+        _run("keras", 1, 2.5, 20000.0, threads={"intra_op": 0, "inter_op": 0}),
+        _run("skfmnist", 2, 1.2, 60000.0),
+        _run("keras", 2, 4.0, 10000.0, threads={"intra_op": 0, "inter_op": 0}),
+    ]
+    result = {
+        "command": "python -m skfmnist.bench --repeat 2",
+        "started": "2026-12-03T19:45:13+00:00",
+        "machine": {
+            "cpu_model": "AMD EPYC",
+            "usable_cpus": 2,
+            "platform": "Linux",
+            "python": "3.11.7",
+            "load_average_start": [0.5, 0.4, 0.3],
+            "load_average_end": [1.5, 1.0, 0.5],
+        },
+        "libraries": {"skfmnist": "0.1.0", "torch": None},
+        "settings": {
+            "epochs": 10,
+            "repeat": 2,
+            "seed": 0,
+            "train_size": 60000,
+            "target_accuracy": 0.85,
+            "threads": {"intra_op": 1, "inter_op": 1},
+        },
+        "summary": summarize(runs, ["skfmnist", "keras"]),
+        "ratios": ratios(runs),
+    }
+    lines = format_markdown(result).splitlines()
+    assert lines[2] == "`python -m skfmnist.bench --repeat 2`, 2026-12-03T19:45:13+00:00"
+    assert lines[4] == (
+        "Machine: AMD EPYC, 2 usable CPUs, Linux, Python 3.11.7; load average 0.50 at the "
+        "start, 1.50 at the end."
+    )
+    assert lines[6] == "Libraries: skfmnist 0.1.0"
+    assert lines[8] == (
+        "Settings: 10 epochs, 2 round(s) alternated, seed 0, 60,000 training images (a tenth "
+        "of them held out for validation), skfmnist threads intra_op=1, inter_op=1."
+    )
+    assert lines[12:14] == [
+        "| skfmnist | 1.10 | 11.0 | 0.8600 | - | 70,000 | 502 |",
+        "| keras | 3.25 | 32.5 | 0.8600 | - | 15,000 | 502 |",
+    ]
+    assert lines[15:17] == [
+        "- skfmnist seconds per epoch: 0.35x keras (rounds 0.40, 0.30) (median of per-round "
+        "ratios; < 1 is faster)",
+        "- skfmnist prediction throughput: 5.0x keras (rounds 4.0, 6.0) (> 1 is faster)",
+    ]
+    assert lines[-2:] == [
+        "- **skfmnist** (threads intra_op=1, inter_op=1): skfmnist notes",
+        "- **keras** (threads intra_op=default, inter_op=default): keras notes",
     ]
 
 

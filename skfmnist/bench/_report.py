@@ -95,15 +95,35 @@ def _rows(summary, target):
     return header, rows, missing
 
 
+def _per_round(values, fmt):
+    if len(values) < 2:
+        return ""
+    return " (rounds " + ", ".join(fmt.format(value) for value in values) + ")"
+
+
 def _ratio_lines(ratio_table, reference=REFERENCE):
     if not ratio_table:
         return []
-    epoch = ", ".join(f"{r['seconds_per_epoch']:.2f}x {name}" for name, r in ratio_table.items())
-    predict = ", ".join(f"{r['predict_speedup']:.1f}x {name}" for name, r in ratio_table.items())
+    epoch = ", ".join(
+        f"{r['seconds_per_epoch']:.2f}x {name}"
+        + _per_round(r["seconds_per_epoch_per_round"], "{:.2f}")
+        for name, r in ratio_table.items()
+    )
+    predict = ", ".join(
+        f"{r['predict_speedup']:.1f}x {name}" + _per_round(r["predict_speedup_per_round"], "{:.1f}")
+        for name, r in ratio_table.items()
+    )
     return [
         f"{reference} seconds per epoch: {epoch} (median of per-round ratios; < 1 is faster)",
         f"{reference} prediction throughput: {predict} (> 1 is faster)",
     ]
+
+
+def format_threads(threads):
+    """Thread settings as text: ``{"intra_op": 1}`` -> ``intra_op=1``; 0 is the default."""
+    if not isinstance(threads, dict):
+        return str(threads)
+    return ", ".join(f"{key}={value or 'default'}" for key, value in threads.items())
 
 
 def format_table(summary, ratio_table, target):
@@ -140,7 +160,7 @@ def format_markdown(result):
         "",
         f"Settings: {settings['epochs']} epochs, {settings['repeat']} round(s) alternated, "
         f"seed {settings['seed']}, {settings['train_size']:,} training images (a tenth of "
-        f"them held out for validation), skfmnist threads {settings['threads']}.",
+        f"them held out for validation), skfmnist threads {format_threads(settings['threads'])}.",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",
@@ -150,7 +170,8 @@ def format_markdown(result):
     lines += ["", "Contenders:", ""]
     for name, entry in result["summary"].items():
         if entry["status"] == "ok":
-            lines.append(f"- **{name}** (threads {entry['threads']}): {entry['notes']}")
+            threads = format_threads(entry["threads"])
+            lines.append(f"- **{name}** (threads {threads}): {entry['notes']}")
         else:
             lines.append(f"- **{name}**: {entry['status']}: {entry['reason']}")
     return "\n".join(lines) + "\n"
