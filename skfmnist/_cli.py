@@ -80,7 +80,7 @@ def build_parser():
         help="size of both TensorFlow thread pools (intra-op and inter-op; see "
         "skfmnist.set_tensorflow_threads). Default: TensorFlow's, one thread per core. "
         "This small network's operations split poorly: on 2 cores --threads 1 trains "
-        "faster (about 1.3 s instead of 2.3 s per epoch) and leaves a core free; more "
+        "faster (about 1.2 s instead of 1.8 s per epoch) and leaves a core free; more "
         "threads pay off only for much wider networks or larger batches",
     )
     parser.add_argument(

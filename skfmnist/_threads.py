@@ -25,9 +25,11 @@ def set_tensorflow_threads(intra_op=1, inter_op=1):
     TensorFlow runs each operation on ``intra_op`` threads and up to ``inter_op``
     independent operations at once; by default both pools have one thread per core. The
     Fashion-MNIST MLP's operations at batch size 64 are too small to split well: on two
-    cores, one thread in each pool trains faster than the defaults (about 1.3 s instead
-    of 2.3 s per epoch of 54,000 images, ``python -m skfmnist.bench``), and leaves the
-    other core to tf.data's input pipeline, to other work, or to a second fit.
+    cores, one thread in each pool trains faster than the defaults (a median of 1.15 s
+    instead of 1.84 s per epoch of 54,000 images over five alternated runs of
+    ``python -m skfmnist.bench --contenders skfmnist --threads 1`` and ``--threads
+    default``), and leaves the other core to tf.data's input pipeline, to other work, or
+    to a second fit.
 
     The pools are process-wide and fixed once TensorFlow's runtime has started (the first
     model built, tensor created or fit run), so call this at the start of a script or
