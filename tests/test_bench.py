@@ -253,8 +253,16 @@ def test_parser_reads_thread_settings_and_contender_lists():
             ["--threads", "0"],
             "expected INTRA or INTRA,INTER (positive integers) or 'default', got '0'",
         ),
-        (["--epochs", "0"], "must be a positive integer, got 0"),
-        (["--target-accuracy", "85"], r"must be in \(0, 1\], got 85"),
+        (["--epochs", "0"], "argument --epochs: expected an integer >= 1 \\(epochs\\), got '0'"),
+        (["--repeat", "x"], "argument --repeat: expected an integer >= 1 \\(rounds\\), got 'x'"),
+        (
+            ["--target-accuracy", "85"],
+            r"argument --target-accuracy: expected a number in \(0, 1\], got '85'",
+        ),
+        (
+            ["--target-accuracy", "high"],
+            r"argument --target-accuracy: expected a number in \(0, 1\], got 'high'",
+        ),
     ],
 )
 def test_parser_rejects_bad_values_with_a_clear_message(argv, message, capsys):

@@ -11,9 +11,9 @@ import platform
 import subprocess
 import sys
 import tempfile
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from .._cmdline import int_at_least, library_versions
 from ._report import format_markdown, format_table, ratios, summarize
 
 logger = logging.getLogger(__name__)
@@ -34,17 +34,13 @@ THREAD_VARIABLES = (
 _TAIL_LINES = 20
 
 
-def _positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
 def _accuracy(text):
-    value = float(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
     return value
 
 
@@ -95,13 +91,13 @@ def build_parser():
     )
     parser.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=int_at_least(1, "epochs"),
         default=None,
         help=f"epochs per fit (default: {DEFAULT_EPOCHS}, {QUICK_EPOCHS} with --quick)",
     )
     parser.add_argument(
         "--repeat",
-        type=_positive_int,
+        type=int_at_least(1, "rounds"),
         default=1,
         help="rounds; each runs every contender once, in the same order (default: 1)",
     )
@@ -124,7 +120,7 @@ def build_parser():
     )
     parser.add_argument(
         "--train-size",
-        type=_positive_int,
+        type=int_at_least(1, "training images"),
         default=None,
         help="use the first N training images, a tenth of them for validation (default: all)",
     )
@@ -147,16 +143,6 @@ def build_parser():
     parser.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     return parser
-
-
-def _library_versions():
-    versions = {}
-    for name in LIBRARIES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    return versions
 
 
 def _cpu_model():
@@ -274,7 +260,7 @@ def run_benchmark(args, argv):
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": machine,
-        "libraries": _library_versions(),
+        "libraries": library_versions(LIBRARIES),
         "settings": {
             "epochs": epochs,
             "repeat": args.repeat,
