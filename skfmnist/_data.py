@@ -272,7 +272,11 @@ def _load_file(filename, kind, *, directories, download_dir, base_url, download,
         )
 
     target = download_dir / filename
-    array = _download(f"{base_url.rstrip('/')}/{filename}", target, kind, checksum)
+    try:
+        array = _download(f"{base_url.rstrip('/')}/{filename}", target, kind, checksum)
+    except OSError as exc:
+        searched = ", ".join(str(d) for d in directories)
+        raise OSError(f"Fashion-MNIST not found in {searched} (missing {filename}); {exc}") from exc
     if any(path == target for path, _ in invalid):
         logger.warning("Replaced invalid %s with a verified download", target)
     return array

@@ -320,8 +320,9 @@ def test_failed_download_exits_1_and_leaves_earlier_results_intact(tmp_path, mon
         thread.join()
     assert (status, out) == (1, "")
     assert err == (
-        "skfmnist: error: cannot load Fashion-MNIST: Could not download Fashion-MNIST from "
-        f"{url}train-images-idx3-ubyte.gz: HTTP Error 404: File not found\n"
+        "skfmnist: error: cannot load Fashion-MNIST: Fashion-MNIST not found in "
+        f"{tmp_path / 'home'} (missing train-images-idx3-ubyte.gz); Could not download "
+        f"Fashion-MNIST from {url}train-images-idx3-ubyte.gz: HTTP Error 404: File not found\n"
     )
     assert sorted(p.name for p in out_dir.iterdir()) == ["metrics.json"]
     assert (out_dir / "metrics.json").read_text() == '{"earlier": true}'

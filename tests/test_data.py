@@ -513,6 +513,7 @@ def test_download_into_default_data_home(tmp_path, server):
 def test_http_404_names_the_url_and_leaves_nothing(empty_home, server):
     del server.files[TRAIN_IMAGES_GZ]
     message = (
+        f"Fashion-MNIST not found in {empty_home} (missing {TRAIN_IMAGES_GZ}); "
         f"Could not download Fashion-MNIST from {server.url}{TRAIN_IMAGES_GZ}: "
         "HTTP Error 404: Not Found"
     )
@@ -527,7 +528,10 @@ def test_unreachable_server_names_the_url(empty_home):
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
 
-    message = f"Could not download Fashion-MNIST from {url}{TRAIN_IMAGES_GZ}: "
+    message = (
+        f"Fashion-MNIST not found in {empty_home} (missing {TRAIN_IMAGES_GZ}); "
+        f"Could not download Fashion-MNIST from {url}{TRAIN_IMAGES_GZ}: "
+    )
     with pytest.raises(OSError, match=f"^{re.escape(message)}.*Connection refused"):
         fetch_fashion_mnist(data_home=empty_home, base_url=url)
     assert os.listdir(empty_home) == []
@@ -538,6 +542,7 @@ def test_interrupted_transfer_leaves_no_file_and_no_temp_file(empty_home, server
     server.files[TRAIN_IMAGES_GZ] = GZ[TRAIN_IMAGES_GZ][:100]
     server.content_lengths[TRAIN_IMAGES_GZ] = size
     message = (
+        f"Fashion-MNIST not found in {empty_home} (missing {TRAIN_IMAGES_GZ}); "
         f"Download of {server.url}{TRAIN_IMAGES_GZ} was interrupted: received 100 of {size} bytes"
     )
 
