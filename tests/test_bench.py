@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -208,8 +209,9 @@ def test_markdown_summary_shows_machine_settings_rounds_and_threads():
     )
     assert lines[6] == "Libraries: skfmnist 0.1.0"
     assert lines[8] == (
-        "Settings: 10 epochs, 2 round(s) alternated, seed 0, 60,000 training images (a tenth "
-        "of them held out for validation), skfmnist threads intra_op=1, inter_op=1."
+        "Settings: 10 epochs, 2 rounds (every round runs every contender once, in the order "
+        "given), seed 0, 60,000 training images (a tenth of them held out for validation), "
+        "skfmnist threads intra_op=1, inter_op=1."
     )
     assert lines[12:14] == [
         "| skfmnist | 1.10 | 11.0 | 0.8600 | - | 70,000 | 502 |",
@@ -254,6 +256,7 @@ def test_parser_reads_thread_settings_and_contender_lists():
             "expected INTRA or INTRA,INTER (positive integers) or 'default', got '0'",
         ),
         (["--epochs", "0"], "argument --epochs: expected an integer >= 1 \\(epochs\\), got '0'"),
+        (["--seed", "-1"], "argument --seed: expected an integer >= 0 \\(seed\\), got '-1'"),
         (["--repeat", "x"], "argument --repeat: expected an integer >= 1 \\(rounds\\), got 'x'"),
         (
             ["--target-accuracy", "85"],
@@ -275,9 +278,53 @@ def test_parser_rejects_bad_values_with_a_clear_message(argv, message, capsys):
 def test_missing_optional_library_skips_its_contender(monkeypatch):
     monkeypatch.setitem(_cli.OPTIONAL, "torch", "skfmnist_no_such_module")
     assert _cli._skip_reason("torch") == (
-        "skfmnist_no_such_module is not installed (optional; see benchmarks/README.md)"
+        "skfmnist_no_such_module is not installed (optional: 'uv sync --extra torch', or its "
+        "CPU build: 'uv pip install torch --index-url https://download.pytorch.org/whl/cpu')"
     )
     assert _cli._skip_reason("sklearn") is None
+
+
+def test_unloadable_data_stops_the_bench_before_any_contender(tmp_path, monkeypatch, capsys):
+    with socket.socket() as sock:  # a port that nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    monkeypatch.setenv("SKFMNIST_DATA_URL", url)
+    home, out = tmp_path / "empty", tmp_path / "out"
+    home.mkdir()
+    status = _cli.main(["--data-home", str(home), "--out", str(out)])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "python -m skfmnist.bench: error: cannot load Fashion-MNIST: Fashion-MNIST not found "
+        f"in {home} (missing train-images-idx3-ubyte.gz); Could not download Fashion-MNIST "
+        f"from {url}train-images-idx3-ubyte.gz: "
+    )
+    assert err.count("\n") == 1  # one line, no traceback
+    assert list(out.iterdir()) == []  # nothing written
+    assert list(home.iterdir()) == []  # no partial download
+
+
+def test_unusable_output_folder_stops_the_bench_before_any_contender(tmp_path, capsys):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("keep me")
+    status = _cli.main(["--out", str(not_a_folder)])
+    assert status == 1
+    assert capsys.readouterr().err == (
+        "python -m skfmnist.bench: error: cannot create the output folder "
+        f"{str(not_a_folder)!r}: [Errno 17] File exists: {str(not_a_folder)!r}\n"
+    )
+    assert not_a_folder.read_text() == "keep me"
+
+
+@pytest.mark.slow
+def test_training_size_beyond_the_data_is_an_error(tmp_path, capsys):
+    status = _cli.main(["--train-size", "70000", "--out", str(tmp_path)])
+    assert status == 2
+    assert capsys.readouterr().err == (
+        "python -m skfmnist.bench: error: argument --train-size: expected at most 60000 "
+        "(training images), got 70000\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.slow

@@ -14,10 +14,12 @@ import tempfile
 from pathlib import Path
 
 from .._cmdline import int_at_least, library_versions
+from .._io import atomic_write_all
 from ._report import format_markdown, format_table, ratios, summarize
 
 logger = logging.getLogger(__name__)
 
+PROG = "python -m skfmnist.bench"
 CONTENDERS = ("skfmnist", "keras", "sklearn", "torch")
 OPTIONAL = {"torch": "torch"}  # contender -> module it needs
 LIBRARIES = ("skfmnist", "numpy", "scikit-learn", "tensorflow", "keras", "scikeras", "torch")
@@ -77,7 +79,7 @@ def _threads(text):
 def build_parser():
     """Return the argument parser of ``python -m skfmnist.bench``."""
     parser = argparse.ArgumentParser(
-        prog="python -m skfmnist.bench",
+        prog=PROG,
         description=(
             "Train the seed recipe with each contender in a fresh process on the same "
             "Fashion-MNIST data, and compare seconds per epoch, fit time, test accuracy, "
@@ -130,7 +132,9 @@ def build_parser():
         default=0.85,
         help="test accuracy whose time to reach is reported (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument(
+        "--seed", type=int_at_least(0, "seed"), default=0, help="random seed (default: 0)"
+    )
     parser.add_argument(
         "--out",
         default=DEFAULT_OUT,
@@ -206,7 +210,10 @@ def _run_in_fresh_process(args, name, epochs):
 def _skip_reason(name):
     module = OPTIONAL.get(name)
     if module is not None and importlib.util.find_spec(module) is None:
-        return f"{module} is not installed (optional; see benchmarks/README.md)"
+        return (
+            f"{module} is not installed (optional: 'uv sync --extra torch', or its CPU "
+            "build: 'uv pip install torch --index-url https://download.pytorch.org/whl/cpu')"
+        )
     return None
 
 
@@ -229,6 +236,12 @@ def _run_worker(args):
 def run_benchmark(args, argv):
     """Run every round of contenders and return the result document."""
     epochs = args.epochs or (QUICK_EPOCHS if args.quick else DEFAULT_EPOCHS)
+    if epochs < 3:
+        logger.warning(
+            "With %d epoch(s) the median seconds per epoch includes the first epoch, which "
+            "traces the TensorFlow graphs; use 3 or more epochs to compare speeds.",
+            epochs,
+        )
     started = datetime.datetime.now(datetime.UTC)
     machine = _machine()
     runs = []
@@ -276,18 +289,60 @@ def run_benchmark(args, argv):
     }
 
 
+def _check_before_running(args):
+    """Check the output folder and the data once, before any contender starts.
+
+    Returns ``None``, or ``(message, exit status)``. Loading the data here also downloads
+    it once where it is missing, instead of once per worker.
+    """
+    from .._data import DataFileError
+    from ._data import load_benchmark_data
+
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create the output folder {str(out)!r}: {exc}", 1
+    try:
+        n_train = len(load_benchmark_data(data_home=args.data_home).y_train)
+    except (DataFileError, OSError) as exc:
+        return f"cannot load Fashion-MNIST: {exc}", 1
+    if args.train_size is not None and args.train_size > n_train:
+        return (
+            f"argument --train-size: expected at most {n_train} (training images), "
+            f"got {args.train_size}",
+            2,
+        )
+    return None
+
+
+def _write_results(out, result):
+    def write_text(text):
+        return lambda file: file.write(text.encode())
+
+    atomic_write_all(
+        [
+            (out / "results.json", write_text(json.dumps(result, indent=2) + "\n")),
+            (out / "summary.md", write_text(format_markdown(result))),
+        ]
+    )
+
+
 def main(argv=None):
     """Entry point; returns the exit status (1 when a contender failed)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     if args.worker is not None:
         return _run_worker(args)
+    problem = _check_before_running(args)
+    if problem is not None:
+        message, status = problem
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return status
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     result = run_benchmark(args, argv)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(result, indent=2) + "\n")
-    (out / "summary.md").write_text(format_markdown(result))
+    _write_results(out, result)
     target = result["settings"]["target_accuracy"]
     print(format_table(result["summary"], result["ratios"], target))
     print(f"\nWrote {out / 'results.json'} and {out / 'summary.md'}")

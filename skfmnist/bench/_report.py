@@ -141,6 +141,23 @@ def format_table(summary, ratio_table, target):
     return "\n".join(lines + missing + [""] + _ratio_lines(ratio_table))
 
 
+def _plural(count, word):
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _settings_line(settings):
+    rounds = _plural(settings["repeat"], "round")
+    if settings["repeat"] > 1:
+        rounds += " (every round runs every contender once, in the order given)"
+    line = (
+        f"Settings: {_plural(settings['epochs'], 'epoch')}, {rounds}, seed {settings['seed']}, "
+        f"{settings['train_size']:,} training images (a tenth of them held out for validation)"
+    )
+    if REFERENCE in settings.get("contenders", [REFERENCE]):
+        line += f", {REFERENCE} threads {format_threads(settings['threads'])}"
+    return line + "."
+
+
 def format_markdown(result):
     """A markdown summary of a benchmark result (the JSON document)."""
     settings, machine = result["settings"], result["machine"]
@@ -158,9 +175,7 @@ def format_markdown(result):
         "",
         "Libraries: " + ", ".join(f"{k} {v}" for k, v in result["libraries"].items() if v),
         "",
-        f"Settings: {settings['epochs']} epochs, {settings['repeat']} round(s) alternated, "
-        f"seed {settings['seed']}, {settings['train_size']:,} training images (a tenth of "
-        f"them held out for validation), skfmnist threads {format_threads(settings['threads'])}.",
+        _settings_line(settings),
         "",
         "| " + " | ".join(header) + " |",
         "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|",

@@ -7,7 +7,8 @@ from ._keras import EpochClockCallback, tensorflow_threads
 NOTES = (
     "make_fashion_pipeline(epochs=..., random_state=seed): PixelScaler + FashionMLP with "
     "its defaults (stratified 10% validation, both callbacks, steps_per_execution=32, "
-    "inference batch 2048); threads set by set_tensorflow_threads when --threads is given."
+    "inference batch 2048); TensorFlow's thread pools from --threads (default 1,1), set by "
+    "set_tensorflow_threads before TensorFlow starts ('default' leaves TensorFlow's)."
 )
 
 
