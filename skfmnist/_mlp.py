@@ -461,7 +461,11 @@ class FashionMLP(KerasClassifier):
         class_weight = kwargs.pop("class_weight", None)
         if class_weight is not None:
             # Keras maps class weights onto single mini-batches, not onto chunks of them.
-            weights = np.array([class_weight[int(c)] for c in np.ravel(y)], dtype=np.float32)
+            # As in Keras, a class missing from the dictionary weighs 1; as in scikit-learn,
+            # class and sample weights multiply.
+            weights = np.array(
+                [class_weight.get(int(c), 1.0) for c in np.ravel(y)], dtype=np.float32
+            )
             sample_weight = weights if sample_weight is None else weights * sample_weight
         fit_args = dict(
             validation_batch_size=_INFERENCE_BATCH_SIZE,
@@ -473,9 +477,13 @@ class FashionMLP(KerasClassifier):
             verbose=self.verbose,
         )
         fit_args.update(kwargs)
-        # Seeded around the data set too: its shuffle draws its seed from TensorFlow's.
+        # Seeded around the data set too: its shuffle draws its seed from TensorFlow's. A
+        # continued fit (partial_fit, warm start) starting at a later epoch gets a seed of
+        # its own, or every call would train on the same order of samples.
         seeded = (
-            contextlib.nullcontext() if self._random_state is None else _seeded(self._random_state)
+            contextlib.nullcontext()
+            if self._random_state is None
+            else _seeded(self._random_state + initial_epoch)
         )
         _attach_fast_training(self.model_)  # a loaded or unpickled model lacks it
         with seeded:

@@ -191,3 +191,42 @@ def test_chunked_training_applies_sample_and_class_weights():
     # The weights reach the loss: a weighted fit is not the unweighted one.
     assert by_sample.history_["loss"] != plain.history_["loss"]
     assert by_sample.history_["loss"][0] > 2 * plain.history_["loss"][0]
+
+
+def test_class_weight_missing_classes_weigh_one_as_in_keras():
+    from skfmnist import FashionMLP
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((60, 784), dtype=np.float32), np.repeat([0, 1, 2], 20)
+    params = dict(hidden_units=8, epochs=2, batch_size=16, random_state=0)
+    partial = FashionMLP(**params).fit(X, y, class_weight={1: 3.0})
+    full = FashionMLP(**params).fit(X, y, class_weight={0: 1.0, 1: 3.0, 2: 1.0})
+    assert partial.history_ == full.history_
+    unweighted = FashionMLP(**params).fit(X, y)
+    assert partial.history_["loss"] != unweighted.history_["loss"]
+
+
+def test_each_partial_fit_call_draws_a_new_sample_order(monkeypatch):
+    from skfmnist import FashionMLP, _mlp
+
+    orders = []
+    make_chunks = _mlp._training_chunks
+
+    def recording(X, *args, **kwargs):
+        chunks = make_chunks(X, *args, **kwargs)
+        first_pixels = [c[_mlp._CHUNK][0].numpy()[..., 0].ravel() for c in chunks]
+        orders.append(np.concatenate(first_pixels))
+        return chunks
+
+    monkeypatch.setattr(_mlp, "_training_chunks", recording)
+    rng = np.random.default_rng(0)
+    X, y = rng.random((60, 784), dtype=np.float32), np.repeat([0, 1, 2], 20)
+    mlp = FashionMLP(hidden_units=8, batch_size=16, validation_fraction=0.0, random_state=0)
+    for _ in range(3):
+        mlp.partial_fit(X, y)
+    assert [sorted(order) for order in orders] == [sorted(X[:, 0])] * 3
+    assert not np.array_equal(orders[0], orders[1])
+    assert not np.array_equal(orders[1], orders[2])
+    # A new fit starts over: the first call's order again.
+    mlp.fit(X, y, epochs=1)
+    np.testing.assert_array_equal(orders[3], orders[0])
