@@ -8,7 +8,8 @@ from ._data import VALIDATION_FRACTION, scaled
 NOTES = (
     "Sequential + compile + fit(validation_split=0.1, batch_size=64) with EarlyStopping and "
     "ReduceLROnPlateau on val_accuracy; Keras and TensorFlow defaults (steps_per_execution=1, "
-    "predict batch size 32, default thread pools); verbose=0."
+    "validation batch size 64 (the batch size), predict batch size 32, default thread "
+    "pools); verbose=0."
 )
 
 
