@@ -1,7 +1,9 @@
 """``python -m skfmnist.bench`` and its pieces."""
 
+import importlib.util
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -228,6 +230,41 @@ def test_markdown_summary_shows_machine_settings_rounds_and_threads():
     ]
 
 
+def test_markdown_summary_of_an_unfinished_run_says_how_many_runs_finished():
+    runs = [_run("skfmnist", 1, 1.0, 80000.0)]
+    result = {
+        "command": "python -m skfmnist.bench --repeat 2",
+        "started": "2026-12-04T05:00:00+00:00",
+        "complete": False,
+        "machine": {
+            "cpu_model": "AMD EPYC",
+            "usable_cpus": 2,
+            "platform": "Linux",
+            "python": "3.11.7",
+            "load_average_start": [0.5, 0.4, 0.3],
+            "load_average_end": [1.5, 1.0, 0.5],
+        },
+        "libraries": {"skfmnist": "0.1.0"},
+        "settings": {
+            "epochs": 10,
+            "repeat": 2,
+            "seed": 0,
+            "train_size": 60000,
+            "target_accuracy": 0.85,
+            "contenders": ["skfmnist", "keras"],
+            "threads": {"intra_op": 1, "inter_op": 1},
+        },
+        "runs": runs,
+        "summary": summarize(runs, ["skfmnist", "keras"]),
+        "ratios": ratios(runs),
+    }
+    lines = format_markdown(result).splitlines()
+    assert lines[4] == ("**Incomplete**: 1 of 4 runs finished (interrupted, or still running).")
+    assert lines[-1] == "- **keras**: skipped: not run"
+    result["complete"] = True
+    assert "**Incomplete**" not in format_markdown(result)
+
+
 # --- command line ---------------------------------------------------------------------
 
 
@@ -256,6 +293,10 @@ def test_parser_reads_thread_settings_and_contender_lists():
             "expected INTRA or INTRA,INTER (positive integers) or 'default', got '0'",
         ),
         (["--epochs", "0"], "argument --epochs: expected an integer >= 1 \\(epochs\\), got '0'"),
+        (
+            ["--train-size", "1"],
+            "argument --train-size: expected an integer >= 2 \\(training images\\), got '1'",
+        ),
         (["--seed", "-1"], "argument --seed: expected an integer >= 0 \\(seed\\), got '-1'"),
         (["--repeat", "x"], "argument --repeat: expected an integer >= 1 \\(rounds\\), got 'x'"),
         (
@@ -384,3 +425,92 @@ def test_bench_command_alternates_fresh_workers_and_writes_its_results(tmp_path)
     assert "| contender | s/epoch | fit s | test acc | s to 0.85 | predict img/s | peak MiB |" in (
         summary
     )
+
+
+def _bench_env(tmp_path):
+    """The bench's environment, with a temporary folder of the test's own."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TMPDIR": str(tmp)}, tmp
+
+
+@pytest.mark.slow
+def test_keras_and_torch_contenders_run_or_torch_is_skipped_with_its_install_command(tmp_path):
+    out = tmp_path / "results"
+    command = [sys.executable, "-m", "skfmnist.bench", "--contenders", "keras,torch"]
+    command += ["--epochs", "3", "--train-size", "1000", "--out", str(out)]
+    env, tmp = _bench_env(tmp_path)
+    # The keras contender keeps TensorFlow's defaults, which this environment sets.
+    env.update(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="2")
+    completed = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, env=env, check=False
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    result = json.loads((out / "results.json").read_text())
+    assert result["complete"] is True
+    assert result["machine"]["thread_environment"]["TF_NUM_INTEROP_THREADS"] == "2"
+    keras_run, torch_run = result["runs"]
+    assert (keras_run["contender"], keras_run["status"]) == ("keras", "ok")
+    assert (keras_run["epochs"], keras_run["train_images"]) == (3, 900)
+    assert keras_run["threads"] == {"intra_op": 1, "inter_op": 2}
+    assert 0.5 < keras_run["test_accuracy"] < 0.9
+    assert keras_run["seconds_per_epoch"] == sorted(keras_run["epoch_seconds"])[1]
+    if importlib.util.find_spec("torch") is None:
+        assert torch_run == {
+            "round": 1,
+            "contender": "torch",
+            "status": "skipped",
+            "reason": _cli._skip_reason("torch"),
+        }
+        assert "torch: skipped: torch is not installed" in completed.stdout
+    else:
+        assert (torch_run["contender"], torch_run["status"]) == ("torch", "ok")
+        assert (torch_run["epochs"], torch_run["validation_images"]) == (3, 100)
+        assert 0.5 < torch_run["test_accuracy"] < 0.9
+        assert set(result["ratios"]) == set()  # no skfmnist run to compare with
+    assert list(tmp.glob("skfmnist-bench-*")) == []  # the workers' result folders are gone
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_interrupted_bench_keeps_the_runs_that_finished(tmp_path):
+    out = tmp_path / "results"
+    command = [sys.executable, "-m", "skfmnist.bench", "--contenders", "sklearn,skfmnist"]
+    command += ["--epochs", "50", "--train-size", "1000", "--repeat", "2", "--out", str(out)]
+    env, tmp = _bench_env(tmp_path)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        # Its own process group, so that the SIGINT reaches the bench and its worker as a
+        # terminal's Ctrl-C does; and SIGINT's default disposition, which a shell's
+        # background job would otherwise pass on ignored.
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        for line in process.stderr:
+            if line.startswith("round 1/2: skfmnist ..."):  # sklearn's run is written
+                time.sleep(2)  # the skfmnist worker is starting
+                os.killpg(process.pid, signal.SIGINT)
+                break
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert stderr.endswith(
+        f"python -m skfmnist.bench: interrupted; the finished runs are in {out / 'results.json'}\n"
+    )
+    assert stdout == ""
+    result = json.loads((out / "results.json").read_text())
+    assert result["complete"] is False
+    assert [(run["round"], run["contender"], run["status"]) for run in result["runs"]] == [
+        (1, "sklearn", "ok")
+    ]
+    assert result["summary"]["sklearn"]["runs"] == 1
+    summary = (out / "summary.md").read_text()
+    assert "**Incomplete**: 1 of 4 runs finished (interrupted, or still running)." in summary
+    assert sorted(path.name for path in out.iterdir()) == ["results.json", "summary.md"]
+    assert list(tmp.glob("skfmnist-bench-*")) == []

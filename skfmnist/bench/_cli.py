@@ -122,9 +122,12 @@ def build_parser():
     )
     parser.add_argument(
         "--train-size",
-        type=int_at_least(1, "training images"),
+        type=int_at_least(2, "training images"),
         default=None,
-        help="use the first N training images, a tenth of them for validation (default: all)",
+        help=(
+            "use the first N training images, a tenth of them (rounded up) for validation "
+            "(default: all)"
+        ),
     )
     parser.add_argument(
         "--target-accuracy",
@@ -159,11 +162,18 @@ def _cpu_model():
     return platform.processor() or "unknown"
 
 
+def _usable_cpus():
+    """The cores this process may run on (its affinity, where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count()
+
+
 def _machine():
     return {
         "cpu_model": _cpu_model(),
         "cpu_count": os.cpu_count(),
-        "usable_cpus": len(os.sched_getaffinity(0)),
+        "usable_cpus": _usable_cpus(),
         "memory_gib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
         "platform": platform.platform(),
         "python": platform.python_version(),
@@ -233,18 +243,13 @@ def _run_worker(args):
     return 0
 
 
-def run_benchmark(args, argv):
-    """Run every round of contenders and return the result document."""
-    epochs = args.epochs or (QUICK_EPOCHS if args.quick else DEFAULT_EPOCHS)
-    if epochs < 3:
-        logger.warning(
-            "With %d epoch(s) the median seconds per epoch includes the first epoch, which "
-            "traces the TensorFlow graphs; use 3 or more epochs to compare speeds.",
-            epochs,
-        )
-    started = datetime.datetime.now(datetime.UTC)
-    machine = _machine()
-    runs = []
+def _epochs(args):
+    return args.epochs or (QUICK_EPOCHS if args.quick else DEFAULT_EPOCHS)
+
+
+def _run_rounds(args):
+    """Run every round of contenders; yield each run's record as it finishes."""
+    epochs = _epochs(args)
     for round_index in range(1, args.repeat + 1):
         for name in args.contenders:
             label = f"round {round_index}/{args.repeat}: {name}"
@@ -265,17 +270,21 @@ def run_benchmark(args, argv):
                     )
                 else:
                     logger.error("%s failed: %s", label, record["reason"])
-            runs.append({"round": round_index, **record})
-    machine["load_average_end"] = os.getloadavg()
+            yield {"round": round_index, **record}
+
+
+def _new_result(args, argv):
+    """The result document before any run: command, machine, libraries, settings."""
     threads = args.threads and {"intra_op": args.threads[0], "inter_op": args.threads[1]}
     return {
         "command": "python -m skfmnist.bench " + " ".join(argv),
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": machine,
+        "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "finished": None,
+        "complete": False,
+        "machine": _machine(),
         "libraries": library_versions(LIBRARIES),
         "settings": {
-            "epochs": epochs,
+            "epochs": _epochs(args),
             "repeat": args.repeat,
             "seed": args.seed,
             "train_size": args.train_size or 60000,
@@ -283,10 +292,35 @@ def run_benchmark(args, argv):
             "contenders": args.contenders,
             "threads": threads or "default",
         },
-        "runs": runs,
-        "summary": summarize(runs, args.contenders),
-        "ratios": ratios(runs),
+        "runs": [],
+        "summary": {},
+        "ratios": {},
     }
+
+
+def _update(result, *, complete):
+    """Bring the summary, the ratios and the closing figures up to the runs so far."""
+    runs = result["runs"]
+    result["finished"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    result["complete"] = complete
+    result["machine"]["load_average_end"] = os.getloadavg()
+    result["summary"] = summarize(runs, result["settings"]["contenders"])
+    result["ratios"] = ratios(runs)
+    return result
+
+
+def run_benchmark(result, args, out=None):
+    """Run every round of contenders, adding their records to ``result``; return it.
+
+    ``result`` is a document from ``_new_result``. With ``out``, ``results.json`` and
+    ``summary.md`` are rewritten there after every run, marked ``"complete": false``
+    until the last one, so that a crash or an interruption loses no finished run.
+    """
+    for record in _run_rounds(args):
+        result["runs"].append(record)
+        if out is not None:
+            _write_results(out, _update(result, complete=False))
+    return _update(result, complete=True)
 
 
 def _check_before_running(args):
@@ -340,8 +374,22 @@ def main(argv=None):
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return status
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    result = run_benchmark(args, argv)
+    if _epochs(args) < 3:
+        logger.warning(
+            "With %d epoch(s) the median seconds per epoch includes the first epoch, which "
+            "traces the TensorFlow graphs; use 3 or more epochs to compare speeds.",
+            _epochs(args),
+        )
     out = Path(args.out)
+    result = _new_result(args, argv)
+    try:
+        run_benchmark(result, args, out)
+    except KeyboardInterrupt:
+        # The files already hold every finished run; an earlier benchmark's stay as they
+        # were when none had finished.
+        where = f"are in {out / 'results.json'}" if result["runs"] else "none finished"
+        print(f"{PROG}: interrupted; the finished runs {where}", file=sys.stderr)
+        return 130
     _write_results(out, result)
     target = result["settings"]["target_accuracy"]
     print(format_table(result["summary"], result["ratios"], target))

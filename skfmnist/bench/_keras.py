@@ -1,8 +1,11 @@
 """Contender ``keras``: the seed recipe in plain Keras, as a user writes it."""
 
+import os
+
 import keras
 import numpy as np
 
+from .._threads import _ENVIRONMENT
 from ._data import VALIDATION_FRACTION, scaled
 
 NOTES = (
@@ -39,12 +42,20 @@ class EpochClockCallback(keras.callbacks.Callback):
 
 
 def tensorflow_threads():
-    """The thread-pool sizes TensorFlow was configured with (0: its default)."""
+    """The thread-pool sizes TensorFlow runs with (0: its default, one per core).
+
+    Pools not set through ``tf.config`` take their sizes from ``TF_NUM_INTRAOP_THREADS``
+    and ``TF_NUM_INTEROP_THREADS`` when the environment has them.
+    """
     import tensorflow as tf
 
-    return {
+    configured = {
         "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
         "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
+    }
+    return {
+        pool: value or int(os.environ.get(_ENVIRONMENT[pool]) or 0)
+        for pool, value in configured.items()
     }
 
 

@@ -158,6 +158,18 @@ def _settings_line(settings):
     return line + "."
 
 
+def _incomplete_lines(result):
+    if result.get("complete", True):
+        return []
+    settings = result["settings"]
+    planned = settings["repeat"] * len(settings["contenders"])
+    return [
+        f"**Incomplete**: {len(result['runs'])} of {planned} runs finished "
+        "(interrupted, or still running).",
+        "",
+    ]
+
+
 def format_markdown(result):
     """A markdown summary of a benchmark result (the JSON document)."""
     settings, machine = result["settings"], result["machine"]
@@ -168,6 +180,7 @@ def format_markdown(result):
         "",
         f"`{result['command']}`, {result['started']}",
         "",
+        *_incomplete_lines(result),
         f"Machine: {machine['cpu_model']}, {machine['usable_cpus']} usable CPUs, "
         f"{machine['platform']}, Python {machine['python']}; load average "
         f"{machine['load_average_start'][0]:.2f} at the start, "

@@ -3,12 +3,16 @@
 import importlib
 import resource
 import statistics
+import sys
 import time
 
 import numpy as np
 
 from ._data import load_benchmark_data
 from ._timing import EpochClock, seconds_to_accuracy, time_predictions
+
+# The peak resident set size (ru_maxrss) is in bytes on macOS, in KiB elsewhere.
+_MAXRSS_PER_MIB = 2**20 if sys.platform == "darwin" else 2**10
 
 
 def run_contender(
@@ -30,8 +34,7 @@ def run_contender(
     predict, info = contender.fit(data, epochs=epochs, seed=seed, clock=clock)
     fit_seconds = clock.fit_seconds()
     predictions, timings = time_predictions(predict, len(data.y_test))
-    # Linux reports the peak resident set size in KiB.
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "contender": name,
         "status": "ok",
@@ -46,7 +49,7 @@ def run_contender(
             clock.elapsed_seconds, clock.test_accuracy, target_accuracy
         ),
         **timings,
-        "peak_memory_mib": peak_kib / 1024,
+        "peak_memory_mib": peak / _MAXRSS_PER_MIB,
         "epoch_seconds": clock.epoch_seconds,
         "elapsed_seconds": clock.elapsed_seconds,
         "test_accuracy_per_epoch": clock.test_accuracy,
