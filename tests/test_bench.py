@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -514,3 +515,46 @@ def test_interrupted_bench_keeps_the_runs_that_finished(tmp_path):
     assert "**Incomplete**: 1 of 4 runs finished (interrupted, or still running)." in summary
     assert sorted(path.name for path in out.iterdir()) == ["results.json", "summary.md"]
     assert list(tmp.glob("skfmnist-bench-*")) == []
+
+
+# --- the recorded run in benchmarks/ ---------------------------------------------------
+
+_BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _recorded(folder):
+    return json.loads((_BENCHMARKS / folder / "results.json").read_text(encoding="utf-8"))
+
+
+def test_recorded_run_meets_the_speed_goals_in_every_round():
+    result = _recorded("recorded")
+    assert result["complete"] is True
+    assert result["settings"]["epochs"] == 10 and result["settings"]["repeat"] == 3
+    assert result["machine"]["usable_cpus"] == 2
+    assert [run["status"] for run in result["runs"]] == ["ok"] * 12
+    ratios = result["ratios"]
+    assert set(ratios) == {"keras", "sklearn", "torch"}
+    assert max(ratios["keras"]["seconds_per_epoch_per_round"]) <= 0.5
+    assert max(ratios["sklearn"]["seconds_per_epoch_per_round"]) <= 1
+    assert max(ratios["torch"]["seconds_per_epoch_per_round"]) <= 1
+    assert min(ratios["keras"]["predict_speedup_per_round"]) > 1
+    accuracy = {name: entry["test_accuracy"] for name, entry in result["summary"].items()}
+    assert accuracy["skfmnist"] >= accuracy["keras"]
+
+
+@pytest.mark.parametrize("readme", ["benchmarks/README.md", "README.md"])
+def test_readmes_quote_the_recorded_run(readme):
+    text = (_BENCHMARKS.parent / readme).read_text(encoding="utf-8")
+    result = _recorded("recorded")
+    for name, entry in result["summary"].items():
+        assert f"{entry['seconds_per_epoch']:.2f}" in text, name
+        assert f"{entry['predict_images_per_second']:,.0f}" in text, name
+        assert f"{entry['test_accuracy']:.4f}" in text, name
+    for name, entry in result["ratios"].items():
+        rounds = " | ".join(f"{r:.2f}" for r in entry["seconds_per_epoch_per_round"])
+        quoted = (
+            f"| {rounds} | **{entry['seconds_per_epoch']:.2f}** |"  # the ratio table
+            if readme.startswith("benchmarks/")
+            else f"{entry['seconds_per_epoch']:.2f}×"
+        )
+        assert quoted in text, name
