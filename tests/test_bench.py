@@ -174,16 +174,20 @@ def test_table_lists_contenders_skips_and_ratios():
     ]
 
 
-def test_markdown_summary_shows_machine_settings_rounds_and_threads():
-    runs = [
-        _run("skfmnist", 1, 1.0, 80000.0),
-        _run("keras", 1, 2.5, 20000.0, threads={"intra_op": 0, "inter_op": 0}),
-        _run("skfmnist", 2, 1.2, 60000.0),
-        _run("keras", 2, 4.0, 10000.0, threads={"intra_op": 0, "inter_op": 0}),
-    ]
-    result = {
+def _result(runs, *, started, **extra):
+    """A bench result of ``runs`` of skfmnist and keras, 10 epochs, 2 rounds."""
+    settings = {
+        "epochs": 10,
+        "repeat": 2,
+        "seed": 0,
+        "train_size": 60000,
+        "target_accuracy": 0.85,
+        "contenders": ["skfmnist", "keras"],
+        "threads": {"intra_op": 1, "inter_op": 1},
+    }
+    return {
         "command": "python -m skfmnist.bench --repeat 2",
-        "started": "2026-12-03T19:45:13+00:00",
+        "started": started,
         "machine": {
             "cpu_model": "AMD EPYC",
             "usable_cpus": 2,
@@ -193,17 +197,22 @@ def test_markdown_summary_shows_machine_settings_rounds_and_threads():
             "load_average_end": [1.5, 1.0, 0.5],
         },
         "libraries": {"skfmnist": "0.1.0", "torch": None},
-        "settings": {
-            "epochs": 10,
-            "repeat": 2,
-            "seed": 0,
-            "train_size": 60000,
-            "target_accuracy": 0.85,
-            "threads": {"intra_op": 1, "inter_op": 1},
-        },
+        "settings": settings,
+        "runs": runs,
         "summary": summarize(runs, ["skfmnist", "keras"]),
         "ratios": ratios(runs),
+        **extra,
     }
+
+
+def test_markdown_summary_shows_machine_settings_rounds_and_threads():
+    runs = [
+        _run("skfmnist", 1, 1.0, 80000.0),
+        _run("keras", 1, 2.5, 20000.0, threads={"intra_op": 0, "inter_op": 0}),
+        _run("skfmnist", 2, 1.2, 60000.0),
+        _run("keras", 2, 4.0, 10000.0, threads={"intra_op": 0, "inter_op": 0}),
+    ]
+    result = _result(runs, started="2026-12-03T19:45:13+00:00")
     lines = format_markdown(result).splitlines()
     assert lines[2] == "`python -m skfmnist.bench --repeat 2`, 2026-12-03T19:45:13+00:00"
     assert lines[4] == (
@@ -233,32 +242,7 @@ def test_markdown_summary_shows_machine_settings_rounds_and_threads():
 
 def test_markdown_summary_of_an_unfinished_run_says_how_many_runs_finished():
     runs = [_run("skfmnist", 1, 1.0, 80000.0)]
-    result = {
-        "command": "python -m skfmnist.bench --repeat 2",
-        "started": "2026-12-04T05:00:00+00:00",
-        "complete": False,
-        "machine": {
-            "cpu_model": "AMD EPYC",
-            "usable_cpus": 2,
-            "platform": "Linux",
-            "python": "3.11.7",
-            "load_average_start": [0.5, 0.4, 0.3],
-            "load_average_end": [1.5, 1.0, 0.5],
-        },
-        "libraries": {"skfmnist": "0.1.0"},
-        "settings": {
-            "epochs": 10,
-            "repeat": 2,
-            "seed": 0,
-            "train_size": 60000,
-            "target_accuracy": 0.85,
-            "contenders": ["skfmnist", "keras"],
-            "threads": {"intra_op": 1, "inter_op": 1},
-        },
-        "runs": runs,
-        "summary": summarize(runs, ["skfmnist", "keras"]),
-        "ratios": ratios(runs),
-    }
+    result = _result(runs, started="2026-12-04T05:00:00+00:00", complete=False)
     lines = format_markdown(result).splitlines()
     assert lines[4] == ("**Incomplete**: 1 of 4 runs finished (interrupted, or still running).")
     assert lines[-1] == "- **keras**: skipped: not run"
