@@ -154,13 +154,22 @@ def test_ratios_pair_the_contenders_round_by_round():
     assert table["sklearn"]["predict_speedup"] == 0.5
 
 
-def test_table_lists_contenders_skips_and_ratios():
+_TRACEBACK = """worker exited with status 1:
+Traceback (most recent call last):
+  File "_sklearn.py", line 3, in fit
+    clf.partial_fit(X_train, y_train)
+MemoryError: cannot allocate 2 GiB
+"""
+
+
+def test_table_lists_contenders_skips_failures_and_ratios():
     runs = [
         _run("skfmnist", 1, 1.0, 80000.0, seconds_to_target=2.5),
         _run("keras", 1, 2.5, 20000.0),
         {"round": 1, "contender": "torch", "status": "skipped", "reason": "not installed"},
+        {"round": 1, "contender": "sklearn", "status": "failed", "reason": _TRACEBACK},
     ]
-    contenders = ["skfmnist", "keras", "torch"]
+    contenders = ["skfmnist", "keras", "torch", "sklearn"]
     text = format_table(summarize(runs, contenders), ratios(runs), target=0.85)
     assert text.splitlines() == [
         "contender  s/epoch  fit s  test acc  s to 0.85  predict img/s  peak MiB",
@@ -168,6 +177,8 @@ def test_table_lists_contenders_skips_and_ratios():
         "skfmnist      1.00   10.0    0.8600        2.5         80,000       501",
         "keras         2.50   25.0    0.8600          -         20,000       501",
         "torch: skipped: not installed",
+        "sklearn: failed: worker exited with status 1: MemoryError: cannot allocate 2 GiB "
+        "(the full output is in results.json)",
         "",
         "skfmnist seconds per epoch: 0.40x keras (median of per-round ratios; < 1 is faster)",
         "skfmnist prediction throughput: 4.0x keras (> 1 is faster)",
@@ -246,6 +257,11 @@ def test_markdown_summary_of_an_unfinished_run_says_how_many_runs_finished():
     lines = format_markdown(result).splitlines()
     assert lines[4] == ("**Incomplete**: 1 of 4 runs finished (interrupted, or still running).")
     assert lines[-1] == "- **keras**: skipped: not run"
+    result["summary"]["keras"] = {"runs": 0, "status": "failed", "reason": _TRACEBACK}
+    assert format_markdown(result).splitlines()[-1] == (
+        "- **keras**: failed: worker exited with status 1: MemoryError: cannot allocate 2 GiB "
+        "(the full output is in results.json)"
+    )
     result["complete"] = True
     assert "**Incomplete**" not in format_markdown(result)
 
@@ -255,7 +271,7 @@ def test_markdown_summary_of_an_unfinished_run_says_how_many_runs_finished():
 
 def test_parser_reads_thread_settings_and_contender_lists():
     parser = _cli.build_parser()
-    args = parser.parse_args(["--threads", "2,1", "--contenders", "keras, skfmnist,keras"])
+    args = parser.parse_args(["--threads", "2,1", "--contenders", "keras, SKfmnist,keras"])
     assert args.threads == (2, 1)
     assert args.contenders == ["keras", "skfmnist"]
     assert parser.parse_args(["--threads", "1"]).threads == (1, 1)
@@ -315,7 +331,7 @@ def test_unloadable_data_stops_the_bench_before_any_contender(tmp_path, monkeypa
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
     monkeypatch.setenv("SKFMNIST_DATA_URL", url)
-    home, out = tmp_path / "empty", tmp_path / "out"
+    home, out = tmp_path / "empty", tmp_path / "new" / "out"
     home.mkdir()
     status = _cli.main(["--data-home", str(home), "--out", str(out)])
     assert status == 1
@@ -326,7 +342,7 @@ def test_unloadable_data_stops_the_bench_before_any_contender(tmp_path, monkeypa
         f"from {url}train-images-idx3-ubyte.gz: "
     )
     assert err.count("\n") == 1  # one line, no traceback
-    assert list(out.iterdir()) == []  # nothing written
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["empty"]  # folders removed
     assert list(home.iterdir()) == []  # no partial download
 
 
@@ -340,6 +356,20 @@ def test_unusable_output_folder_stops_the_bench_before_any_contender(tmp_path, c
         f"{str(not_a_folder)!r}: [Errno 17] File exists: {str(not_a_folder)!r}\n"
     )
     assert not_a_folder.read_text() == "keep me"
+
+
+def test_output_folder_that_cannot_take_the_results_stops_the_bench_first(tmp_path, capsys):
+    out = tmp_path / "out"
+    (out / "results.json").mkdir(parents=True)
+    (out / "summary.md").write_text("an earlier summary")
+    status = _cli.main(["--out", str(out)])
+    assert status == 1
+    assert capsys.readouterr().err == (
+        "python -m skfmnist.bench: error: cannot write to the output folder "
+        f"{str(out)!r}: [Errno 21] Is a directory: {str(out / 'results.json')!r}\n"
+    )
+    assert sorted(path.name for path in out.iterdir()) == ["results.json", "summary.md"]
+    assert (out / "summary.md").read_text() == "an earlier summary"
 
 
 @pytest.mark.slow
@@ -498,6 +528,38 @@ def test_interrupted_bench_keeps_the_runs_that_finished(tmp_path):
     summary = (out / "summary.md").read_text()
     assert "**Incomplete**: 1 of 4 runs finished (interrupted, or still running)." in summary
     assert sorted(path.name for path in out.iterdir()) == ["results.json", "summary.md"]
+    assert list(tmp.glob("skfmnist-bench-*")) == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_terminated_bench_kills_its_worker_and_keeps_an_earlier_benchmarks_files(tmp_path):
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "results.json").write_text('{"earlier": true}')
+    command = [sys.executable, "-m", "skfmnist.bench", "--contenders", "skfmnist"]
+    command += ["--epochs", "50", "--train-size", "1000", "--out", str(out)]
+    env, tmp = _bench_env(tmp_path)
+    process = subprocess.Popen(
+        command, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
+    )
+    try:
+        for line in process.stderr:
+            if line.startswith("round 1/1: skfmnist ..."):
+                time.sleep(2)  # the worker is starting
+                process.terminate()  # SIGTERM to the bench only, not to its worker
+                break
+        stderr = process.stderr.read()
+        process.wait(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 143
+    assert stderr == (
+        f"python -m skfmnist.bench: terminated; no run had finished; nothing was written to {out}\n"
+    )
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # no process left in the bench's group: the worker is gone
+    assert (out / "results.json").read_text() == '{"earlier": true}'
     assert list(tmp.glob("skfmnist-bench-*")) == []
 
 

@@ -1,16 +1,20 @@
 """Command line of ``python -m skfmnist.bench``: run the contenders, report, write files."""
 
 import argparse
+import contextlib
 import datetime
 import difflib
+import errno
 import importlib.util
 import json
 import logging
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from .._cmdline import int_at_least, library_versions
@@ -47,7 +51,7 @@ def _accuracy(text):
 
 
 def _contenders(text):
-    names = [name.strip() for name in text.split(",") if name.strip()]
+    names = [name.strip().lower() for name in text.split(",") if name.strip()]
     if not names:
         raise argparse.ArgumentTypeError("name at least one contender")
     for name in names:
@@ -89,7 +93,10 @@ def build_parser():
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"small budget: {QUICK_EPOCHS} epochs unless --epochs is given (a few minutes)",
+        help=(
+            f"small budget: {QUICK_EPOCHS} epochs unless --epochs is given (a minute or two "
+            "on 2 cores)"
+        ),
     )
     parser.add_argument(
         "--epochs",
@@ -326,17 +333,36 @@ def run_benchmark(result, args, out=None):
 def _check_before_running(args):
     """Check the output folder and the data once, before any contender starts.
 
-    Returns ``None``, or ``(message, exit status)``. Loading the data here also downloads
-    it once where it is missing, instead of once per worker.
+    Returns ``None``, or ``(message, exit status)``; the folders it created for the
+    output are removed again when a check fails. Loading the data here also downloads it
+    once where it is missing, instead of once per worker.
     """
-    from .._data import DataFileError
-    from ._data import load_benchmark_data
-
     out = Path(args.out)
+    created = [folder for folder in (out, *out.parents) if not folder.exists()]
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return f"cannot create the output folder {str(out)!r}: {exc}", 1
+    try:
+        for name in ("results.json", "summary.md"):
+            if (out / name).is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(out / name))
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        problem = f"cannot write to the output folder {str(out)!r}: {exc}", 1
+    else:
+        problem = _check_data(args)
+    if problem is not None:
+        for folder in created:  # innermost first; they hold nothing
+            folder.rmdir()
+    return problem
+
+
+def _check_data(args):
+    from .._data import DataFileError
+    from ._data import load_benchmark_data
+
     try:
         n_train = len(load_benchmark_data(data_home=args.data_home).y_train)
     except (DataFileError, OSError) as exc:
@@ -362,8 +388,37 @@ def _write_results(out, result):
     )
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the bench is, to stop it as Ctrl-C does."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """Within: SIGTERM stops the bench as Ctrl-C does (the worker killed, the runs kept).
+
+    A process-wide setting, made by the command only while it runs and restored after;
+    left alone outside the main thread, where no signal handler can be set.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv=None):
-    """Entry point; returns the exit status (1 when a contender failed)."""
+    """Entry point; returns the exit status.
+
+    0 when every contender ran or was skipped, 1 when one failed or a check before the
+    runs failed, 2 for a bad argument, 130 on Ctrl-C and 143 on SIGTERM.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     if args.worker is not None:
@@ -376,20 +431,27 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     if _epochs(args) < 3:
         logger.warning(
-            "With %d epoch(s) the median seconds per epoch includes the first epoch, which "
-            "traces the TensorFlow graphs; use 3 or more epochs to compare speeds.",
+            "With %d epoch(s) the median seconds per epoch includes the first epoch, slower "
+            "for the TensorFlow contenders, which trace their graphs in it; use 3 or more "
+            "epochs to compare speeds.",
             _epochs(args),
         )
     out = Path(args.out)
     result = _new_result(args, argv)
     try:
-        run_benchmark(result, args, out)
-    except KeyboardInterrupt:
-        # The files already hold every finished run; an earlier benchmark's stay as they
-        # were when none had finished.
-        where = f"are in {out / 'results.json'}" if result["runs"] else "none finished"
-        print(f"{PROG}: interrupted; the finished runs {where}", file=sys.stderr)
-        return 130
+        with _terminate_as_interrupt():
+            run_benchmark(result, args, out)
+    except KeyboardInterrupt as exc:
+        # The files already hold every finished run (the running worker is killed: see
+        # subprocess.run). An earlier benchmark's files stay as they were when none had
+        # finished: nothing is lost to a run that produced nothing.
+        if result["runs"]:
+            where = f"the finished runs are in {out / 'results.json'}"
+        else:
+            where = f"no run had finished; nothing was written to {out}"
+        terminated = isinstance(exc, _Terminated)
+        print(f"{PROG}: {'terminated' if terminated else 'interrupted'}; {where}", file=sys.stderr)
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
     _write_results(out, result)
     target = result["settings"]["target_accuracy"]
     print(format_table(result["summary"], result["ratios"], target))

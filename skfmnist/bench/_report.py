@@ -83,6 +83,18 @@ def _cell(entry, key, fmt):
     return "-" if value is None else fmt.format(value)
 
 
+def _short(reason):
+    """A failure's reason on one line: its first line and, after a traceback, its last.
+
+    The full reason (the worker's last lines of output) stays in ``results.json`` and in
+    the progress log.
+    """
+    lines = [line.strip() for line in str(reason).strip().splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else ""
+    return f"{lines[0]} {lines[-1]} (the full output is in results.json)"
+
+
 def _rows(summary, target):
     """Header and rows of the contenders that ran; lines for those that did not."""
     header = ["contender"] + [title.format(target=target) for _, title, _ in COLUMNS]
@@ -91,7 +103,7 @@ def _rows(summary, target):
         if entry["status"] == "ok":
             rows.append([name] + [_cell(entry, key, fmt) for key, _, fmt in COLUMNS])
         else:
-            missing.append(f"{name}: {entry['status']}: {entry['reason']}")
+            missing.append(f"{name}: {entry['status']}: {_short(entry['reason'])}")
     return header, rows, missing
 
 
@@ -201,5 +213,5 @@ def format_markdown(result):
             threads = format_threads(entry["threads"])
             lines.append(f"- **{name}** (threads {threads}): {entry['notes']}")
         else:
-            lines.append(f"- **{name}**: {entry['status']}: {entry['reason']}")
+            lines.append(f"- **{name}**: {entry['status']}: {_short(entry['reason'])}")
     return "\n".join(lines) + "\n"
