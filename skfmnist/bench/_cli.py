@@ -323,11 +323,13 @@ def run_benchmark(result, args, out=None):
     ``summary.md`` are rewritten there after every run, marked ``"complete": false``
     until the last one, so that a crash or an interruption loses no finished run.
     """
+    planned = args.repeat * len(args.contenders)  # every run yields one record
     for record in _run_rounds(args):
         result["runs"].append(record)
+        _update(result, complete=len(result["runs"]) == planned)
         if out is not None:
-            _write_results(out, _update(result, complete=False))
-    return _update(result, complete=True)
+            _write_results(out, result)
+    return result
 
 
 def _check_before_running(args):
@@ -452,7 +454,6 @@ def main(argv=None):
         terminated = isinstance(exc, _Terminated)
         print(f"{PROG}: {'terminated' if terminated else 'interrupted'}; {where}", file=sys.stderr)
         return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
-    _write_results(out, result)
     target = result["settings"]["target_accuracy"]
     print(format_table(result["summary"], result["ratios"], target))
     print(f"\nWrote {out / 'results.json'} and {out / 'summary.md'}")
